@@ -1,1 +1,16 @@
-//! kagami library
+//! kagami (鏡, "mirror"): a network detection sensor for insider-threat
+//! indicators that writes Suricata's EVE JSON.
+//!
+//! The data path, one module per stage:
+//! [`capture`] → [`decode`] → [`flow`] → [`output`], tied together by
+//! [`engine`]. [`config`] loads the settings, [`counters`] names every count,
+//! [`time`] keeps packet time, and [`synth`] writes the project's own test
+//! captures.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod config;
+pub mod counters;
+pub mod decode;
+pub mod flow;
+pub mod time;
