@@ -69,6 +69,7 @@ counters! {
     DecoderIcmpv6 => "decoder.icmpv6", Sum;
     DecoderSctp => "decoder.sctp", Sum;
     DecoderEsp => "decoder.esp", Sum;
+    DecoderIgmp => "decoder.igmp", Sum;
     DecoderGre => "decoder.gre", Sum;
     DecoderErspan => "decoder.erspan", Sum;
     DecoderVxlan => "decoder.vxlan", Sum;
@@ -76,6 +77,9 @@ counters! {
     DecoderIpv6InIpv4 => "decoder.ipv6_in_ipv4", Sum;
     DecoderIpv4InIpv6 => "decoder.ipv4_in_ipv6", Sum;
     DecoderIpv6InIpv6 => "decoder.ipv6_in_ipv6", Sum;
+    DecoderPppoe => "decoder.pppoe", Sum;
+    DecoderPpp => "decoder.ppp", Sum;
+    DecoderMpls => "decoder.mpls", Sum;
     DecoderUnknownEthertype => "decoder.unknown_ethertype", Sum;
     DecoderTooManyLayers => "decoder.too_many_layers", Sum;
     DecoderMaxPktSize => "decoder.max_pkt_size", Max;
@@ -107,6 +111,7 @@ counters! {
     TcpHlenTooSmall => "decoder.event.tcp.hlen_too_small", Sum;
     UdpPktTooSmall => "decoder.event.udp.pkt_too_small", Sum;
     UdpLenInvalid => "decoder.event.udp.len_invalid", Sum;
+    UdpHlenInvalid => "decoder.event.udp.hlen_invalid", Sum;
     Icmpv4PktTooSmall => "decoder.event.icmpv4.pkt_too_small", Sum;
     Icmpv6PktTooSmall => "decoder.event.icmpv6.pkt_too_small", Sum;
     GrePktTooSmall => "decoder.event.gre.pkt_too_small", Sum;
@@ -114,6 +119,10 @@ counters! {
     GreVersion0HdrTooBig => "decoder.event.gre.version0_hdr_too_big", Sum;
     ErspanHeaderTooSmall => "decoder.event.erspan.header_too_small", Sum;
     ErspanUnsupportedVersion => "decoder.event.erspan.unsupported_version", Sum;
+    PppoePktTooSmall => "decoder.event.pppoe.pkt_too_small", Sum;
+    PppoeWrongCode => "decoder.event.pppoe.wrong_code", Sum;
+    MplsHeaderTooSmall => "decoder.event.mpls.header_too_small", Sum;
+    MplsUnknownPayloadType => "decoder.event.mpls.unknown_payload_type", Sum;
     VxlanUnknownPayloadType => "decoder.event.vxlan.unknown_payload_type", Sum;
 
     DefragIpv4Fragments => "defrag.ipv4.fragments", Sum;
@@ -150,6 +159,7 @@ counters! {
     KagamiCaptureTruncated => "kagami.capture.truncated_packets", Gauge;
     KagamiDecodeUnknownLinktype => "kagami.decode.unknown_linktype", Sum;
     KagamiDecodeNoIp => "kagami.decode.no_ip_layer", Sum;
+    KagamiDecodeOtherIpProto => "kagami.decode.other_ip_protocol", Sum;
     KagamiFlowEvicted => "kagami.flow.evicted_memcap", Sum;
     KagamiFlowEndShutdown => "kagami.flow.ended_at_shutdown", Sum;
     KagamiFlowPeak => "kagami.flow.active_peak", Max;

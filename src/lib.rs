@@ -12,5 +12,7 @@ pub mod capture;
 pub mod config;
 pub mod counters;
 pub mod decode;
+pub mod engine;
 pub mod flow;
+pub mod output;
 pub mod time;

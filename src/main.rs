@@ -1,1 +1,361 @@
-fn main() {}
+//! The `kagami` command line: argument parsing, exit codes and what the
+//! person at the terminal sees (progress, the end-of-run summary). The work
+//! itself is the library's.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use kagami::capture::libpcap::{LiveOptions, LiveSource};
+use kagami::capture::pcap_file::FileSource;
+use kagami::capture::{CaptureError, CaptureStats, PacketSource};
+use kagami::config::{Config, ConfigError};
+use kagami::counters::Counter;
+use kagami::engine::{self, Engine, RunError};
+use kagami::output::{JsonLines, SinkError};
+
+const AFTER_HELP: &str = "\
+Examples:
+  kagami run -r case-042/*.pcap -l out/       replay captures, write out/eve.json
+  kagami run -i eth1 -f 'not port 22'          watch a SPAN port (needs CAP_NET_RAW)
+  kagami run -r x.pcap --set output.eve_file=- write EVE to standard output
+  kagami check-config -c kagami.toml           show the configuration in effect
+
+Exit status: 0 success; 2 unusable input, bad usage or bad configuration;
+1 any other failure. Malformed packets are counted, never fatal.";
+
+/// kagami: a network sensor for insider-threat indicators that writes
+/// Suricata's EVE JSON.
+#[derive(Parser)]
+#[command(name = "kagami", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read packets from capture files or an interface and write EVE records.
+    #[command(after_help = AFTER_HELP)]
+    Run(RunArgs),
+    /// Print the configuration in effect (defaults, then -c, then --set) and check it.
+    CheckConfig(ConfigArgs),
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// TOML configuration file; embedded defaults fill what it leaves out.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Override one key, e.g. --set flow.memcap=67108864 (repeatable).
+    #[arg(long = "set", value_name = "SECTION.KEY=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["read", "interface"]))]
+struct RunArgs {
+    /// Capture files (pcap or pcapng) to replay, in order, as one stream.
+    #[arg(short = 'r', long = "read", value_name = "FILE", num_args = 1..)]
+    read: Vec<PathBuf>,
+    /// Network interface to capture from live (libpcap).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    interface: Option<String>,
+    /// BPF filter, e.g. 'not port 22' (overrides capture.bpf).
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Directory for eve.json and metrics.json (default: output.dir, ".").
+    #[arg(short = 'l', long = "log-dir", value_name = "DIR")]
+    log_dir: Option<PathBuf>,
+    /// No progress line and no summary on standard error.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+/// An error with the exit status it calls for.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error: anyhow::Error = e.into();
+        Failure {
+            code: exit_code(&error),
+            error,
+        }
+    }
+}
+
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return 2;
+        }
+        if let Some(c) = cause.downcast_ref::<CaptureError>() {
+            return match c {
+                CaptureError::Read { .. } => 1,
+                _ => 2,
+            };
+        }
+        if let Some(RunError::Capture(c)) = cause.downcast_ref::<RunError>() {
+            return if matches!(c, CaptureError::Read { .. }) {
+                1
+            } else {
+                2
+            };
+        }
+        if matches!(cause.downcast_ref::<SinkError>(), Some(SinkError::Closed))
+            || matches!(
+                cause.downcast_ref::<RunError>(),
+                Some(RunError::Output(SinkError::Closed))
+            )
+        {
+            return 0;
+        }
+    }
+    1
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::CheckConfig(args) => check_config(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.code == 0 => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("kagami: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn load_config(args: &ConfigArgs) -> Result<Config, Failure> {
+    let cfg = Config::load(args.config.as_deref(), &args.set)?;
+    Ok(cfg)
+}
+
+fn check_config(args: ConfigArgs) -> Result<(), Failure> {
+    let cfg = load_config(&args)?;
+    print!("{}", cfg.to_toml());
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let mut cfg = load_config(&args.config)?;
+    if let Some(dir) = &args.log_dir {
+        cfg.output.dir = dir.clone();
+    }
+    if let Some(f) = &args.filter {
+        cfg.capture.bpf = f.clone();
+    }
+    let batch = cfg.capture.batch_size as usize;
+    let (mut source, live, total_bytes, files): (Box<dyn PacketSource>, bool, u64, usize) =
+        if let Some(iface) = &args.interface {
+            let opts = LiveOptions {
+                snaplen: cfg.capture.snaplen,
+                promisc: cfg.capture.promisc,
+                bpf: cfg.capture.bpf.clone(),
+                batch,
+            };
+            (Box::new(LiveSource::open(iface, &opts)?), true, 0, 0)
+        } else {
+            let src = FileSource::open(&args.read, &cfg.capture.bpf, batch)?;
+            let total = src.total_bytes();
+            let n = src.file_count();
+            (Box::new(src), false, total, n)
+        };
+
+    let eve = JsonLines::open(&cfg.output.dir, &cfg.output.eve_file)?;
+    let metrics = if cfg.output.eve_file == "-" && cfg.output.metrics_file == "-" {
+        None
+    } else {
+        Some(JsonLines::open(&cfg.output.dir, &cfg.output.metrics_file)?)
+    };
+    let mut engine = Engine::new(&cfg, eve, metrics);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .context("cannot install signal handlers")?;
+    }
+
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut progress = Progress {
+        enabled: show_progress,
+        started,
+        total_bytes,
+        files,
+        drawn: false,
+    };
+    let result = engine::run(&mut engine, source.as_mut(), live, &stop, &mut |s, e| {
+        progress.draw(s, e)
+    });
+    progress.clear();
+    let cap = source.stats();
+    for w in source.warnings() {
+        eprintln!("kagami: warning: {w}");
+    }
+    result?;
+    if !args.quiet {
+        summary(&engine, &cap, started, &cfg);
+    }
+    Ok(())
+}
+
+/// The progress line on a terminal.
+struct Progress {
+    enabled: bool,
+    started: Instant,
+    total_bytes: u64,
+    files: usize,
+    drawn: bool,
+}
+
+impl Progress {
+    fn draw(&mut self, s: &CaptureStats, e: &Engine) {
+        if !self.enabled {
+            return;
+        }
+        let secs = self.started.elapsed().as_secs_f64().max(1e-6);
+        let pkts = e.counters.get(Counter::DecoderPkts);
+        let pct = if self.total_bytes > 0 {
+            format!(
+                " ({:.0}%)",
+                100.0 * s.file_bytes as f64 / self.total_bytes as f64
+            )
+        } else {
+            String::new()
+        };
+        let files = if self.files > 0 {
+            format!("file {}/{}  ", s.files, self.files)
+        } else {
+            String::new()
+        };
+        eprint!(
+            "\r\x1b[2K{files}{} packets  {}{pct}  {}/s  {} flows active",
+            human(pkts as f64),
+            bytes(e.counters.get(Counter::DecoderBytes) as f64),
+            human(pkts as f64 / secs),
+            human(e.counters.get(Counter::FlowActive) as f64),
+        );
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn human(n: f64) -> String {
+    if n >= 1e9 {
+        format!("{:.2}G", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.2}M", n / 1e6)
+    } else if n >= 1e4 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+fn bytes(n: f64) -> String {
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n:.0} B")
+    }
+}
+
+/// The one-screen summary at the end of a run.
+fn summary(e: &Engine, cap: &CaptureStats, started: Instant, cfg: &Config) {
+    let c = &e.counters;
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
+    let pkts = c.get(Counter::DecoderPkts);
+    let b = c.get(Counter::DecoderBytes);
+    eprintln!(
+        "kagami: {} packets ({}) in {:.2} s: {} packets/s, {:.2} Gbit/s",
+        human(pkts as f64),
+        bytes(b as f64),
+        secs,
+        human(pkts as f64 / secs),
+        b as f64 * 8.0 / secs / 1e9
+    );
+    if cap.files > 0 {
+        eprintln!(
+            "  input    {} file(s){}",
+            cap.files,
+            if cap.errors > 0 {
+                format!(", {} cut short", cap.errors)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if cap.kernel_packets > 0 || cap.kernel_drops > 0 {
+        eprintln!(
+            "  capture  {} seen by the kernel, {} dropped",
+            cap.kernel_packets, cap.kernel_drops
+        );
+    }
+    eprintln!(
+        "  flows    {} (tcp {}, udp {}, icmp {}); {} evicted at the memcap (flow.memcap)",
+        c.get(Counter::FlowTotal),
+        c.get(Counter::FlowTcp),
+        c.get(Counter::FlowUdp),
+        c.get(Counter::FlowIcmpv4) + c.get(Counter::FlowIcmpv6),
+        c.get(Counter::KagamiFlowEvicted)
+    );
+    let events: Vec<String> = e.events.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    eprintln!(
+        "  events   {}",
+        if events.is_empty() {
+            "none".into()
+        } else {
+            events.join(", ")
+        }
+    );
+    eprintln!("  alerts   none");
+    eprintln!(
+        "  decoder  {} invalid, {} fragments reassembled, {} tunnelled (gre {}, vxlan {}, ip-in-ip {})",
+        c.get(Counter::DecoderInvalid),
+        c.get(Counter::DefragIpv4Reassembled) + c.get(Counter::DefragIpv6Reassembled),
+        c.get(Counter::DecoderGre)
+            + c.get(Counter::DecoderVxlan)
+            + c.get(Counter::DecoderIpv4InIpv4)
+            + c.get(Counter::DecoderIpv6InIpv4)
+            + c.get(Counter::DecoderIpv4InIpv6)
+            + c.get(Counter::DecoderIpv6InIpv6),
+        c.get(Counter::DecoderGre),
+        c.get(Counter::DecoderVxlan),
+        c.get(Counter::DecoderIpv4InIpv4)
+            + c.get(Counter::DecoderIpv6InIpv4)
+            + c.get(Counter::DecoderIpv4InIpv6)
+            + c.get(Counter::DecoderIpv6InIpv6),
+    );
+    if cfg.output.eve_file != "-" {
+        eprintln!(
+            "  output   {}",
+            cfg.output.dir.join(&cfg.output.eve_file).display()
+        );
+    }
+}

@@ -102,6 +102,10 @@ pub trait PacketSource {
     fn current_file(&self) -> Option<&std::path::Path> {
         None
     }
+    /// Problems met on the way that did not stop the run (a file cut short).
+    fn warnings(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// A capture source that cannot be opened or read. These stop the run: bad

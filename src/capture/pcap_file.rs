@@ -27,7 +27,7 @@ pub struct FileSource {
     batch: usize,
     stats: CaptureStats,
     /// Human-readable notes on files cut short, for the run summary.
-    pub warnings: Vec<String>,
+    warnings: Vec<String>,
 }
 
 impl FileSource {
@@ -185,5 +185,9 @@ impl PacketSource for FileSource {
 
     fn current_file(&self) -> Option<&Path> {
         self.current_path.as_deref()
+    }
+
+    fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 }

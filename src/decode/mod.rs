@@ -13,6 +13,8 @@
 pub mod defrag;
 pub mod gre;
 pub mod link;
+pub mod mpls;
+pub mod pppoe;
 pub mod vxlan;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -44,6 +46,7 @@ pub mod tcp_flags {
 /// IP protocol numbers kagami treats specially.
 pub mod ip_proto {
     pub const ICMP: u8 = 1;
+    pub const IGMP: u8 = 2;
     pub const IPIP: u8 = 4;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
@@ -279,8 +282,7 @@ impl Decoder {
         match &lax.net {
             None => {
                 if lax.stop_err.is_none() {
-                    c.inc(Counter::DecoderUnknownEthertype);
-                    c.inc(Counter::KagamiDecodeNoIp);
+                    self.other_ether_type(lax, ctx, c, out);
                 }
             }
             Some(LaxNetSlice::Arp(_)) => c.inc(Counter::DecoderArp),
@@ -290,8 +292,12 @@ impl Decoder {
                 let src = IpAddr::V4(h.source_addr());
                 let dst = IpAddr::V4(h.destination_addr());
                 let payload = ip.payload();
+                // Captured shorter than its total length: Suricata calls the
+                // packet invalid, and so do we (no flow, no reassembly).
                 if payload.len_source == LenSource::Slice && payload.incomplete {
                     c.inc(Counter::Ipv4TruncPkt);
+                    c.inc(Counter::DecoderInvalid);
+                    return;
                 }
                 if ip.is_payload_fragmented() {
                     let key = FragKey {
@@ -329,6 +335,8 @@ impl Decoder {
                 let payload = ip.payload();
                 if payload.len_source == LenSource::Slice && payload.incomplete {
                     c.inc(Counter::Ipv6TruncPkt);
+                    c.inc(Counter::DecoderInvalid);
+                    return;
                 }
                 if ip.is_payload_fragmented() {
                     let frag_hdr = ip.extensions().clone().into_iter().find_map(|e| match e {
@@ -363,6 +371,53 @@ impl Decoder {
                     c,
                     out,
                 );
+            }
+        }
+    }
+
+    /// EtherTypes etherparse leaves to us: PPPoE sessions and MPLS.
+    fn other_ether_type(
+        &mut self,
+        lax: &LaxSlicedPacket<'_>,
+        ctx: Ctx,
+        c: &mut Counters,
+        out: &mut Out<'_>,
+    ) {
+        let Some(p) = lax.ether_payload() else {
+            c.inc(Counter::KagamiDecodeNoIp);
+            return;
+        };
+        match p.ether_type.0 {
+            pppoe::ETHERTYPE_PPPOE_SESSION => {
+                c.inc(Counter::DecoderPppoe);
+                match pppoe::inner(p.payload) {
+                    Ok(ip) => self.ip(ip, ctx, c, out),
+                    Err(pppoe::PppoeError::NotIp(_)) => c.inc(Counter::DecoderPpp),
+                    Err(pppoe::PppoeError::TooSmall) => {
+                        c.inc(Counter::PppoePktTooSmall);
+                        c.inc(Counter::DecoderInvalid);
+                    }
+                    Err(pppoe::PppoeError::WrongCode) => {
+                        c.inc(Counter::PppoeWrongCode);
+                        c.inc(Counter::DecoderInvalid);
+                    }
+                }
+            }
+            mpls::ETHERTYPE_MPLS_UC | mpls::ETHERTYPE_MPLS_MC => {
+                c.inc(Counter::DecoderMpls);
+                match mpls::inner(p.payload) {
+                    Ok(ip) => self.ip(ip, ctx, c, out),
+                    Err(mpls::MplsError::HeaderTooSmall) => {
+                        c.inc(Counter::MplsHeaderTooSmall);
+                        c.inc(Counter::DecoderInvalid);
+                    }
+                    Err(mpls::MplsError::UnknownPayload) => c.inc(Counter::MplsUnknownPayloadType),
+                }
+            }
+            // PPPoE discovery, LLDP, STP, IPX, …: not IP, nothing to track.
+            _ => {
+                c.inc(Counter::DecoderUnknownEthertype);
+                c.inc(Counter::KagamiDecodeNoIp);
             }
         }
     }
@@ -444,12 +499,20 @@ impl Decoder {
                     c.inc(Counter::DecoderInvalid);
                     return;
                 };
-                c.inc(Counter::DecoderUdp);
-                if udp.payload_len_source() == LenSource::Slice
-                    && usize::from(udp.length()) != payload.len()
-                {
+                // RFC 768: the length covers header and data. Longer than what
+                // arrived, or shorter than the header, and the datagram is invalid.
+                let udp_len = usize::from(udp.length());
+                if udp_len > payload.len() {
                     c.inc(Counter::UdpLenInvalid);
+                    c.inc(Counter::DecoderInvalid);
+                    return;
                 }
+                if udp_len < 8 && udp_len != 0 {
+                    c.inc(Counter::UdpHlenInvalid);
+                    c.inc(Counter::DecoderInvalid);
+                    return;
+                }
+                c.inc(Counter::DecoderUdp);
                 d.sport = udp.source_port();
                 d.dport = udp.destination_port();
                 d.payload = udp.payload();
@@ -575,12 +638,14 @@ impl Decoder {
                 }
                 out(&d, c);
             }
-            _ => {
-                if proto == ip_proto::ESP {
-                    c.inc(Counter::DecoderEsp);
-                }
+            ip_proto::ESP => {
+                c.inc(Counter::DecoderEsp);
                 out(&d, c);
             }
+            // Like Suricata, other IP protocols (IGMP, OSPF, …) are counted
+            // but make no flow.
+            ip_proto::IGMP => c.inc(Counter::DecoderIgmp),
+            _ => c.inc(Counter::KagamiDecodeOtherIpProto),
         }
     }
 

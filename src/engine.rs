@@ -1,0 +1,283 @@
+//! The engine: one worker's pipeline from raw packet to EVE record.
+//!
+//! For each packet: advance packet time (timeouts, stats intervals), decode,
+//! account to a flow, and write the records of flows that ended. At the end
+//! of input every open flow is flushed and a final `stats` record written,
+//! so nothing is lost. [`run`] drives an engine from a [`PacketSource`].
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::capture::{CaptureError, CaptureStats, PacketSource, Poll, RawPacket};
+use crate::config::{Config, parse_utc_offset};
+use crate::counters::{Counter, Counters};
+use crate::decode::Decoder;
+use crate::flow::{FlowEnd, FlowTable};
+use crate::output::{EveRecord, JsonLines, SinkError};
+use crate::time::Timestamp;
+
+/// What stops a run.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Output(#[from] SinkError),
+}
+
+/// One pipeline: decoder, flow table, outputs and counters.
+pub struct Engine {
+    utc_offset: i32,
+    stats_interval: u64,
+    write_flows: bool,
+    decoder: Decoder,
+    table: FlowTable,
+    /// Every counter of this engine.
+    pub counters: Counters,
+    eve: JsonLines,
+    metrics: Option<JsonLines>,
+    ended: Vec<FlowEnd>,
+    first_ts: Option<Timestamp>,
+    now: Timestamp,
+    last_tick_s: u64,
+    next_stats_s: u64,
+    /// Records written, by `event_type`.
+    pub events: BTreeMap<&'static str, u64>,
+    /// Wall-clock instant of the last packet, to age flows while a live link is idle.
+    last_packet_wall: Option<Instant>,
+}
+
+#[derive(Serialize)]
+struct MetricsRecord<'a> {
+    timestamp: String,
+    counters: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl Engine {
+    /// An engine writing EVE to `eve` and kagami's metrics to `metrics`.
+    pub fn new(cfg: &Config, eve: JsonLines, metrics: Option<JsonLines>) -> Engine {
+        Engine {
+            utc_offset: parse_utc_offset(&cfg.output.utc_offset).unwrap_or(0),
+            stats_interval: u64::from(cfg.output.stats_interval),
+            write_flows: cfg.output.flow,
+            decoder: Decoder::new(cfg),
+            table: FlowTable::new(&cfg.flow),
+            counters: Counters::default(),
+            eve,
+            metrics,
+            ended: Vec::new(),
+            first_ts: None,
+            now: Timestamp(0),
+            last_tick_s: 0,
+            next_stats_s: 0,
+            events: BTreeMap::new(),
+            last_packet_wall: None,
+        }
+    }
+
+    /// Flows the memcap allows.
+    pub fn flow_capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// Processes one packet.
+    pub fn packet(&mut self, pkt: &RawPacket<'_>) -> Result<(), SinkError> {
+        if self.first_ts.is_none() {
+            self.first_ts = Some(pkt.ts);
+            self.now = pkt.ts;
+            self.last_tick_s = pkt.ts.secs();
+            self.next_stats_s = pkt.ts.secs() + self.stats_interval;
+        }
+        // Packet time only moves forward: a capture with a timestamp that
+        // jumps back does not un-expire flows.
+        if pkt.ts > self.now {
+            self.now = pkt.ts;
+        }
+        if self.now.secs() > self.last_tick_s {
+            self.tick()?;
+        }
+        let Engine {
+            decoder,
+            table,
+            counters,
+            ended,
+            ..
+        } = self;
+        decoder.decode(pkt, counters, &mut |d, c| {
+            table.update(d, c, ended);
+        });
+        self.write_ended()
+    }
+
+    /// Advances time while a live source is idle, using the wall clock since
+    /// the last packet (a quiet link still ages its flows).
+    pub fn idle(&mut self) -> Result<(), SinkError> {
+        if self.first_ts.is_none() {
+            return Ok(());
+        }
+        let Some(wall) = self.last_packet_wall else {
+            self.last_packet_wall = Some(Instant::now());
+            return Ok(());
+        };
+        let elapsed = Instant::now().saturating_duration_since(wall);
+        let now = Timestamp(
+            self.now
+                .0
+                .saturating_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)),
+        );
+        self.last_packet_wall = Some(Instant::now());
+        self.now = now;
+        if self.now.secs() > self.last_tick_s {
+            self.tick()?;
+        }
+        Ok(())
+    }
+
+    /// Notes that a live packet arrived now (for [`Engine::idle`]).
+    pub fn mark_live_packet(&mut self) {
+        self.last_packet_wall = Some(Instant::now());
+    }
+
+    /// Copies a source's counters into the engine's.
+    pub fn capture_stats(&mut self, s: &CaptureStats) {
+        let c = &mut self.counters;
+        c.set(Counter::CaptureKernelPackets, s.kernel_packets);
+        c.set(Counter::CaptureKernelDrops, s.kernel_drops);
+        c.set(Counter::CaptureKernelIfdrops, s.kernel_ifdrops);
+        c.set(Counter::CaptureErrors, s.errors);
+        c.set(Counter::KagamiCaptureFiles, s.files);
+        c.set(Counter::KagamiCaptureTruncated, s.truncated);
+    }
+
+    fn tick(&mut self) -> Result<(), SinkError> {
+        let now = self.now;
+        self.last_tick_s = now.secs();
+        self.decoder.tick(now, &mut self.counters);
+        self.table.tick(now, &mut self.counters, &mut self.ended);
+        self.write_ended()?;
+        if self.stats_interval > 0 && now.secs() >= self.next_stats_s {
+            self.write_stats()?;
+            self.next_stats_s = now.secs() + self.stats_interval;
+        }
+        Ok(())
+    }
+
+    fn write_ended(&mut self) -> Result<(), SinkError> {
+        if self.ended.is_empty() {
+            return Ok(());
+        }
+        let mut ended = std::mem::take(&mut self.ended);
+        let mut result = Ok(());
+        if self.write_flows {
+            for end in &ended {
+                let rec = EveRecord::flow_end(end, self.utc_offset);
+                if let Err(e) = self.emit(&rec) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        ended.clear();
+        self.ended = ended;
+        result
+    }
+
+    fn emit(&mut self, rec: &EveRecord) -> Result<(), SinkError> {
+        self.eve.write(rec, &mut self.counters)?;
+        *self.events.entry(rec.event_type).or_insert(0) += 1;
+        self.counters.inc(Counter::KagamiOutputRecords);
+        self.counters.inc(match rec.event_type {
+            "flow" => Counter::KagamiOutputFlow,
+            _ => Counter::KagamiOutputStats,
+        });
+        Ok(())
+    }
+
+    fn write_stats(&mut self) -> Result<(), SinkError> {
+        let uptime = self.first_ts.map(|f| self.now.secs_since(f)).unwrap_or(0);
+        // Count this record before it is rendered, so the final numbers add up.
+        *self.events.entry("stats").or_insert(0) += 1;
+        self.counters.inc(Counter::KagamiOutputRecords);
+        self.counters.inc(Counter::KagamiOutputStats);
+        let rec = EveRecord::stats(
+            self.now,
+            self.utc_offset,
+            self.counters.to_eve_stats(uptime),
+        );
+        self.eve.write(&rec, &mut self.counters)?;
+        if let Some(m) = self.metrics.as_mut() {
+            let flat = self.counters.to_flat();
+            let rec = MetricsRecord {
+                timestamp: self.now.eve(self.utc_offset).to_string(),
+                counters: &flat,
+            };
+            m.write(&rec, &mut self.counters)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the run: flushes every open flow, writes the final stats record
+    /// and flushes the outputs.
+    pub fn finish(&mut self) -> Result<(), SinkError> {
+        self.table.flush(&mut self.counters, &mut self.ended);
+        self.write_ended()?;
+        self.write_stats()?;
+        self.eve.flush(&mut self.counters)?;
+        if let Some(m) = self.metrics.as_mut() {
+            m.flush(&mut self.counters)?;
+        }
+        Ok(())
+    }
+}
+
+/// Called between batches with the source's and the engine's counters.
+pub type ProgressFn<'a> = dyn FnMut(&CaptureStats, &Engine) + 'a;
+
+/// Runs `source` through `engine` until the source finishes or `stop` is set,
+/// then finishes the engine (flows flushed, final stats written).
+pub fn run(
+    engine: &mut Engine,
+    source: &mut dyn PacketSource,
+    live: bool,
+    stop: &AtomicBool,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(), RunError> {
+    let mut last_progress = Instant::now();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut failed: Option<SinkError> = None;
+        let poll = source.next_batch(&mut |p| {
+            if failed.is_none() {
+                if let Err(e) = engine.packet(p) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        let stats = source.stats();
+        engine.capture_stats(&stats);
+        match poll {
+            Poll::Finished => break,
+            Poll::Idle => engine.idle()?,
+            Poll::Packets(_) if live => engine.mark_live_packet(),
+            Poll::Packets(_) => {}
+        }
+        if last_progress.elapsed() >= Duration::from_millis(250) {
+            progress(&stats, engine);
+            last_progress = Instant::now();
+        }
+    }
+    let stats = source.stats();
+    engine.capture_stats(&stats);
+    engine.finish()?;
+    progress(&stats, engine);
+    Ok(())
+}
