@@ -165,6 +165,8 @@ counters! {
     KagamiFlowPeak => "kagami.flow.active_peak", Max;
     KagamiDefragMemcapDrops => "kagami.defrag.memcap_drops", Sum;
     KagamiDefragInvalid => "kagami.defrag.invalid_fragments", Sum;
+    /// Peak resident memory of the process (VmHWM), bytes.
+    KagamiProcessPeakRss => "kagami.process.peak_rss_bytes", Max;
     KagamiOutputRecords => "kagami.output.records", Sum;
     KagamiOutputFlow => "kagami.output.flow", Sum;
     KagamiOutputStats => "kagami.output.stats", Sum;

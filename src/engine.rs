@@ -29,6 +29,9 @@ pub enum RunError {
     Output(#[from] SinkError),
 }
 
+/// Flows ended per step when the table is flushed at the end.
+const FLUSH_BATCH: usize = 4096;
+
 /// One pipeline: decoder, flow table, outputs and counters.
 pub struct Engine {
     utc_offset: i32,
@@ -198,6 +201,9 @@ impl Engine {
     }
 
     fn write_stats(&mut self) -> Result<(), SinkError> {
+        if let Some(rss) = peak_rss_bytes() {
+            self.counters.max(Counter::KagamiProcessPeakRss, rss);
+        }
         let uptime = self.first_ts.map(|f| self.now.secs_since(f)).unwrap_or(0);
         // Count this record before it is rendered, so the final numbers add up.
         *self.events.entry("stats").or_insert(0) += 1;
@@ -223,7 +229,12 @@ impl Engine {
     /// Ends the run: flushes every open flow, writes the final stats record
     /// and flushes the outputs.
     pub fn finish(&mut self) -> Result<(), SinkError> {
-        self.table.flush(&mut self.counters, &mut self.ended);
+        while self
+            .table
+            .flush(FLUSH_BATCH, &mut self.counters, &mut self.ended)
+        {
+            self.write_ended()?;
+        }
         self.write_ended()?;
         self.write_stats()?;
         self.eve.flush(&mut self.counters)?;
@@ -232,6 +243,14 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), if known.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Called between batches with the source's and the engine's counters.

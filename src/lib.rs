@@ -15,4 +15,5 @@ pub mod decode;
 pub mod engine;
 pub mod flow;
 pub mod output;
+pub mod synth;
 pub mod time;

@@ -62,9 +62,21 @@ impl fmt::Display for EveTime {
         write!(
             f,
             "{}",
-            utc.with_timezone(&offset).format("%Y-%m-%dT%H:%M:%S%.6f%z")
+            utc.with_timezone(&offset)
+                .format_with_items(eve_items().iter())
         )
     }
+}
+
+/// EVE's timestamp layout, parsed once: `2026-11-22T10:00:00.123456+0900`.
+fn eve_items() -> &'static [chrono::format::Item<'static>] {
+    static ITEMS: std::sync::OnceLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::OnceLock::new();
+    ITEMS.get_or_init(|| {
+        chrono::format::StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.6f%z")
+            .parse_to_owned()
+            .unwrap_or_default()
+    })
 }
 
 impl serde::Serialize for EveTime {

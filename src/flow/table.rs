@@ -81,11 +81,10 @@ impl Direction {
 pub struct Flow {
     /// Stable id on every record of this flow (EVE `flow_id`).
     pub id: u64,
-    pub key: FlowKey,
-    /// The initiator and the responder.
-    pub client: Endpoint,
-    pub server: Endpoint,
+    /// Whether the initiator is the key's `lo` endpoint.
     client_is_lo: bool,
+    /// IP protocol (also in the key; kept here for the timeout lookup).
+    pub proto: u8,
     pub start: Timestamp,
     pub last: Timestamp,
     /// Packets and bytes, `[to_server, to_client]`.
@@ -100,6 +99,14 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The initiator, given the flow's key.
+    pub fn client(&self, key: &FlowKey) -> Endpoint {
+        if self.client_is_lo { key.lo } else { key.hi }
+    }
+    /// The responder, given the flow's key.
+    pub fn server(&self, key: &FlowKey) -> Endpoint {
+        if self.client_is_lo { key.hi } else { key.lo }
+    }
     /// Packets and bytes in one direction.
     pub fn counts(&self, dir: Direction) -> (u64, u64) {
         (self.pkts[dir.index()], self.bytes[dir.index()])
@@ -109,17 +116,33 @@ impl Flow {
 /// A flow that has left the table.
 #[derive(Debug, Clone)]
 pub struct FlowEnd {
+    pub key: FlowKey,
     pub flow: Flow,
     pub reason: EndReason,
 }
 
-/// Bytes one flow costs the table: its hash-map slot (entry plus control
-/// byte) and its timing-wheel entry, with room for the wheel's vectors to double.
+impl FlowEnd {
+    /// The initiator.
+    pub fn client(&self) -> Endpoint {
+        self.flow.client(&self.key)
+    }
+    /// The responder.
+    pub fn server(&self) -> Endpoint {
+        self.flow.server(&self.key)
+    }
+}
+
+/// Bytes one flow costs the table: two hash-map slots (entry plus control
+/// byte, the table kept at most half full, see `max_flows_for`) and its
+/// timing-wheel entry, with room for the wheel's vectors to double.
 pub const fn flow_cost() -> usize {
-    size_of::<(FlowKey, Flow)>() + 1 + 2 * size_of::<WheelEntry>()
+    2 * (size_of::<(FlowKey, Flow)>() + 1) * 8 / 7 + 2 * size_of::<WheelEntry>()
 }
 
 type WheelEntry = (FlowKey, u64);
+
+/// Entries a drained wheel slot may keep allocated for reuse.
+const WHEEL_SLOT_KEEP: usize = 1024;
 
 /// Per-state timeouts in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -135,7 +158,7 @@ struct Timeouts {
 
 impl Timeouts {
     fn of(&self, f: &Flow) -> u64 {
-        match (f.key.proto, f.state) {
+        match (f.proto, f.state) {
             (ip_proto::TCP, FlowState::New) => self.tcp_new,
             (ip_proto::TCP, FlowState::Established) => self.tcp_est,
             (ip_proto::TCP, FlowState::Closed) => self.tcp_closed,
@@ -175,7 +198,7 @@ pub struct FlowTable {
 impl FlowTable {
     /// A table bounded by `cfg.memcap` bytes.
     pub fn new(cfg: &FlowConfig) -> FlowTable {
-        let max_flows = max_flows_for(cfg.memcap);
+        let (max_flows, reserve) = max_flows_for(cfg.memcap);
         let timeouts = Timeouts {
             tcp_new: cfg.tcp_new_timeout.into(),
             tcp_est: cfg.tcp_established_timeout.into(),
@@ -189,7 +212,7 @@ impl FlowTable {
             .unwrap_or(usize::MAX)
             .min(1 << 20);
         FlowTable {
-            flows: HashMap::with_capacity(max_flows),
+            flows: HashMap::with_capacity(reserve),
             max_flows,
             timeouts,
             wheel: (0..slots).map(|_| Vec::new()).collect(),
@@ -227,8 +250,8 @@ impl FlowTable {
         if flags & (SYN | ACK) == SYN {
             if let Some(f) = self.flows.get(&key) {
                 if f.tcp.map(|t| t.state.is_closed()).unwrap_or(false) {
-                    if let Some(flow) = self.flows.remove(&key) {
-                        self.finish(flow, EndReason::Forced, c, ended);
+                    if let Some((key, flow)) = self.flows.remove_entry(&key) {
+                        self.finish(key, flow, EndReason::Forced, c, ended);
                     }
                 }
             }
@@ -310,26 +333,14 @@ impl FlowTable {
         let flags = d.tcp.map(|t| t.flags).unwrap_or(0);
         let reversed = flags & (SYN | ACK) == (SYN | ACK);
         let client_is_lo = lo_to_hi != reversed;
-        let (client, server) = if client_is_lo {
-            (key.lo, key.hi)
-        } else {
-            (key.hi, key.lo)
-        };
-        let (client, server) = match d.proto {
-            // ICMP keys carry no ports; EVE shows none either.
-            ip_proto::ICMP | ip_proto::ICMPV6 => ((client.0, 0), (server.0, 0)),
-            _ => (client, server),
-        };
         let tcp = (d.proto == ip_proto::TCP).then(TcpTrack::default);
         if tcp.is_some() && flags & SYN == 0 {
             c.inc(Counter::TcpMidstreamPickups);
         }
         Flow {
             id: flow_id(&key, d.ts),
-            key,
-            client,
-            server,
             client_is_lo,
+            proto: d.proto,
             start: d.ts,
             last: d.ts,
             pkts: [0; 2],
@@ -376,20 +387,23 @@ impl FlowTable {
                 }
                 let deadline = f.last.secs() + self.timeouts.of(f);
                 if deadline <= now_s {
-                    if let Some(flow) = self.flows.remove(&key) {
+                    if let Some((key, flow)) = self.flows.remove_entry(&key) {
                         c.inc(Counter::FlowTimeout);
-                        self.finish(flow, EndReason::Timeout, c, ended);
+                        self.finish(key, flow, EndReason::Timeout, c, ended);
                     }
                 } else {
                     let j = self.slot(deadline);
                     self.wheel[j].push((key, id));
                 }
             }
-            // Keep the slot's allocation, plus anything re-queued into it.
+            // Keep a small slot's allocation for reuse; free a large one, so
+            // the wheel's memory follows the flows, not its all-time peak.
             let mut due = due;
-            due.clear();
-            let requeued = std::mem::replace(&mut self.wheel[i], due);
-            self.wheel[i].extend(requeued);
+            if due.capacity() <= WHEEL_SLOT_KEEP {
+                due.clear();
+                let requeued = std::mem::replace(&mut self.wheel[i], due);
+                self.wheel[i].extend(requeued);
+            }
         }
         self.wheel_pos = Some(now_s);
         c.set(Counter::FlowActive, self.flows.len() as u64);
@@ -402,13 +416,17 @@ impl FlowTable {
         let start = self.wheel_pos.map(|p| self.slot(p + 1)).unwrap_or(0);
         for step in 0..n {
             let i = (start + step) % n;
+            if self.wheel[i].is_empty() && self.wheel[i].capacity() > WHEEL_SLOT_KEEP {
+                // Emptied by earlier evictions: give its memory back.
+                self.wheel[i] = Vec::new();
+            }
             while let Some((key, id)) = self.wheel[i].pop() {
                 let live = self.flows.get(&key).map(|f| f.id == id).unwrap_or(false);
                 if live {
-                    if let Some(flow) = self.flows.remove(&key) {
+                    if let Some((key, flow)) = self.flows.remove_entry(&key) {
                         c.inc(Counter::FlowEvicted);
                         c.inc(Counter::KagamiFlowEvicted);
-                        self.finish(flow, EndReason::Forced, c, ended);
+                        self.finish(key, flow, EndReason::Forced, c, ended);
                         return;
                     }
                 }
@@ -416,34 +434,75 @@ impl FlowTable {
         }
     }
 
-    /// Ends every flow (end of input, or exit).
-    pub fn flush(&mut self, c: &mut Counters, ended: &mut Vec<FlowEnd>) {
-        let mut all: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
-        // Oldest first, so the output order does not depend on hashing.
-        all.sort_by_key(|f| (f.start, f.key));
-        for flow in all {
-            c.inc(Counter::KagamiFlowEndShutdown);
-            self.finish(flow, EndReason::Shutdown, c, ended);
+    /// Ends up to `limit` open flows (end of input, or exit) and returns
+    /// whether any remain; call until it returns false, writing `ended` in
+    /// between, so a full table is never copied. Flows leave in the order of
+    /// the timing wheel, which depends only on the packets, not on hashing.
+    pub fn flush(&mut self, limit: usize, c: &mut Counters, ended: &mut Vec<FlowEnd>) -> bool {
+        let n = self.wheel.len();
+        let start = self.wheel_pos.map(|p| self.slot(p + 1)).unwrap_or(0);
+        let mut done = 0;
+        for step in 0..n {
+            let i = (start + step) % n;
+            while done < limit {
+                let Some((key, id)) = self.wheel[i].pop() else {
+                    break;
+                };
+                let live = self.flows.get(&key).map(|f| f.id == id).unwrap_or(false);
+                if !live {
+                    continue;
+                }
+                if let Some((key, flow)) = self.flows.remove_entry(&key) {
+                    c.inc(Counter::KagamiFlowEndShutdown);
+                    self.finish(key, flow, EndReason::Shutdown, c, ended);
+                    done += 1;
+                }
+            }
+            if done >= limit {
+                break;
+            }
         }
-        for slot in &mut self.wheel {
-            slot.clear();
+        if done < limit {
+            // Every flow has a wheel entry; anything left is a bug, but still
+            // must not be lost.
+            let rest: Vec<FlowKey> = self.flows.keys().copied().collect();
+            for key in rest {
+                if let Some((key, flow)) = self.flows.remove_entry(&key) {
+                    c.inc(Counter::KagamiFlowEndShutdown);
+                    self.finish(key, flow, EndReason::Shutdown, c, ended);
+                }
+            }
         }
-        c.set(Counter::FlowActive, 0);
-        c.set(Counter::FlowMemuse, 0);
+        c.set(Counter::FlowActive, self.flows.len() as u64);
+        c.set(Counter::FlowMemuse, (self.flows.len() * flow_cost()) as u64);
+        !self.flows.is_empty()
     }
 
-    fn finish(&self, flow: Flow, reason: EndReason, c: &mut Counters, ended: &mut Vec<FlowEnd>) {
+    fn finish(
+        &self,
+        key: FlowKey,
+        flow: Flow,
+        reason: EndReason,
+        c: &mut Counters,
+        ended: &mut Vec<FlowEnd>,
+    ) {
         c.inc(match flow.state {
             FlowState::New => Counter::FlowEndNew,
             FlowState::Established => Counter::FlowEndEstablished,
             FlowState::Closed => Counter::FlowEndClosed,
         });
-        ended.push(FlowEnd { flow, reason });
+        ended.push(FlowEnd { key, flow, reason });
     }
 }
 
-/// Largest flow count whose reserved hash table and wheel fit in `memcap`.
-fn max_flows_for(memcap: u64) -> usize {
+/// Largest flow count whose reserved hash table and wheel fit in `memcap`,
+/// and the capacity to reserve for it.
+///
+/// A hash table with churn fills with tombstones; hashbrown then rehashes,
+/// in place when at most half its capacity holds items, into a table twice
+/// the size otherwise. Holding at most half the reserved capacity keeps every
+/// rehash in place, so the table never grows past its first allocation.
+fn max_flows_for(memcap: u64) -> (usize, usize) {
     let memcap = usize::try_from(memcap).unwrap_or(usize::MAX);
     let entry = size_of::<(FlowKey, Flow)>() + 1;
     let wheel = 2 * size_of::<WheelEntry>();
@@ -451,7 +510,7 @@ fn max_flows_for(memcap: u64) -> usize {
     // power of two: find the largest power of two whose table fits.
     let mut buckets: usize = 1 << 3;
     while let Some(next) = buckets.checked_mul(2) {
-        let flows = next / 8 * 7;
+        let flows = next / 16 * 7;
         if next
             .saturating_mul(entry)
             .saturating_add(flows.saturating_mul(wheel))
@@ -461,7 +520,7 @@ fn max_flows_for(memcap: u64) -> usize {
         }
         buckets = next;
     }
-    (buckets / 8 * 7).max(1)
+    ((buckets / 16 * 7).max(1), buckets / 8 * 7)
 }
 
 /// A flow id that is the same wherever the flow is seen: a hash of its key
@@ -537,7 +596,8 @@ mod tests {
             )
             .unwrap();
         assert_eq!(f.pkts, [3, 1]);
-        assert_eq!(f.client.1, 40000);
+        let key = FlowKey::of(&pkt(1, "10.0.0.1", 40000, "10.0.0.2", 80, 0)).0;
+        assert_eq!(f.client(&key).1, 40000);
         t.update(
             &pkt(101, "10.0.0.2", 80, "10.0.0.1", 40000, FIN | ACK),
             &mut c,
@@ -572,7 +632,8 @@ mod tests {
             )
             .unwrap();
         assert_eq!(dir, Direction::ToClient);
-        assert_eq!(f.client, ("10.0.0.1".parse().unwrap(), 40000));
+        let key = FlowKey::of(&pkt(1, "10.0.0.1", 40000, "10.0.0.2", 80, 0)).0;
+        assert_eq!(f.client(&key), ("10.0.0.1".parse().unwrap(), 40000));
     }
 
     #[test]
@@ -594,8 +655,12 @@ mod tests {
         assert_eq!(ended.len(), 50);
         assert!(ended.iter().all(|e| e.reason == EndReason::Forced));
         assert_eq!(c.get(Counter::KagamiFlowEvicted), 50);
-        t.flush(&mut c, &mut ended);
+        while t.flush(7, &mut c, &mut ended) {}
         assert_eq!(ended.len(), cap + 50);
+        let mut ids: Vec<u64> = ended.iter().map(|e| e.flow.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), cap + 50, "every flow ends exactly once");
     }
 
     #[test]

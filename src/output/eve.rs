@@ -81,20 +81,22 @@ impl EveRecord {
     /// The `flow` record of a flow that has ended.
     pub fn flow_end(end: &FlowEnd, utc_offset: i32) -> EveRecord {
         let f = &end.flow;
+        let key = &end.key;
+        let (client, server) = (end.client(), end.server());
         let mut r = EveRecord::new("flow", f.last, utc_offset);
         r.flow_id = Some(f.id);
-        if f.key.vlan[0] != 0 {
-            r.vlan = Some(f.key.vlan.iter().copied().filter(|v| *v != 0).collect());
+        if key.vlan[0] != 0 {
+            r.vlan = Some(key.vlan.iter().copied().filter(|v| *v != 0).collect());
         }
-        let icmp = matches!(f.key.proto, ip_proto::ICMP | ip_proto::ICMPV6);
-        let has_ports = matches!(f.key.proto, ip_proto::TCP | ip_proto::UDP | ip_proto::SCTP);
-        r.src_ip = Some(f.client.0);
-        r.dest_ip = Some(f.server.0);
+        let icmp = matches!(key.proto, ip_proto::ICMP | ip_proto::ICMPV6);
+        let has_ports = matches!(key.proto, ip_proto::TCP | ip_proto::UDP | ip_proto::SCTP);
+        r.src_ip = Some(client.0);
+        r.dest_ip = Some(server.0);
         if has_ports {
-            r.src_port = Some(f.client.1);
-            r.dest_port = Some(f.server.1);
+            r.src_port = Some(client.1);
+            r.dest_port = Some(server.1);
         }
-        r.proto = Some(proto_name(f.key.proto));
+        r.proto = Some(proto_name(key.proto));
         // Community ID from the client's view; for ICMP from its first message.
         let (sp, dp) = if icmp {
             let (t, c) = f.icmp[0].or(f.icmp[1]).unwrap_or((0, 0));
@@ -104,9 +106,9 @@ impl EveRecord {
             r.response_icmp_code = f.icmp[1].map(|x| x.1);
             (u16::from(t), u16::from(c))
         } else {
-            (f.client.1, f.server.1)
+            (client.1, server.1)
         };
-        r.community_id = Some(community_id(0, f.client.0, f.server.0, f.key.proto, sp, dp));
+        r.community_id = Some(community_id(0, client.0, server.0, key.proto, sp, dp));
         let (pkts_ts, bytes_ts) = f.counts(Direction::ToServer);
         let (pkts_tc, bytes_tc) = f.counts(Direction::ToClient);
         r.flow = Some(FlowObject {

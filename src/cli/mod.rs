@@ -1,0 +1,5 @@
+//! Parts of the command line that are not argument parsing: subcommands
+//! other than `run`, and what the terminal shows during and after a run.
+
+pub mod progress;
+pub mod synth;
