@@ -164,6 +164,7 @@ counters! {
     KagamiFlowEndShutdown => "kagami.flow.ended_at_shutdown", Sum;
     KagamiFlowPeak => "kagami.flow.active_peak", Max;
     KagamiDefragMemcapDrops => "kagami.defrag.memcap_drops", Sum;
+    KagamiDefragIncompleteAtEnd => "kagami.defrag.incomplete_at_end", Sum;
     KagamiDefragInvalid => "kagami.defrag.invalid_fragments", Sum;
     /// Peak resident memory of the process (VmHWM), bytes.
     KagamiProcessPeakRss => "kagami.process.peak_rss_bytes", Max;

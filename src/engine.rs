@@ -229,6 +229,7 @@ impl Engine {
     /// Ends the run: flushes every open flow, writes the final stats record
     /// and flushes the outputs.
     pub fn finish(&mut self) -> Result<(), SinkError> {
+        self.decoder.finish(&mut self.counters);
         while self
             .table
             .flush(FLUSH_BATCH, &mut self.counters, &mut self.ended)

@@ -191,6 +191,17 @@ impl Defrag {
         c.set(Counter::DefragMemuse, self.memuse as u64);
     }
 
+    /// Drops every datagram still incomplete (end of input), counting them.
+    pub fn drop_all(&mut self, c: &mut Counters) {
+        c.add(
+            Counter::KagamiDefragIncompleteAtEnd,
+            self.trackers.len() as u64,
+        );
+        self.trackers.clear();
+        self.memuse = 0;
+        c.set(Counter::DefragMemuse, 0);
+    }
+
     /// Takes back a buffer [`Defrag::add`] returned, for reuse.
     pub fn recycle(&mut self, mut data: Vec<u8>) {
         if self.spare_data.len() < MAX_SPARE_BUFFERS {

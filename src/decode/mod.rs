@@ -126,6 +126,11 @@ impl Decoder {
         self.defrag.expire(now, c);
     }
 
+    /// End of input: datagrams still waiting for fragments are counted and dropped.
+    pub fn finish(&mut self, c: &mut Counters) {
+        self.defrag.drop_all(c);
+    }
+
     /// Decodes one packet; `out` sees each transport-layer packet found (none
     /// for ARP, malformed frames or incomplete fragments).
     pub fn decode(&mut self, pkt: &RawPacket<'_>, c: &mut Counters, out: &mut Out<'_>) {
@@ -699,6 +704,16 @@ fn count_stop_error(err: &etherparse::err::packet::SliceError, layer: Layer, c: 
             Counter::Ipv4WrongIpVersion
         }
         (SliceError::Ipv6(_), _) => Counter::Ipv6WrongIpVersion,
+        (
+            SliceError::Ip(etherparse::err::ip::HeaderError::Ipv4HeaderLengthSmallerThanHeader {
+                ..
+            }),
+            _,
+        ) => Counter::Ipv4HlenTooSmall,
+        (
+            SliceError::Ip(etherparse::err::ip::HeaderError::UnsupportedIpVersion { .. }),
+            Layer::IpHeader,
+        ) => Counter::Ipv4WrongIpVersion,
         (SliceError::Ip(_), _)
         | (_, Layer::IpHeader)
         | (_, Layer::Ipv4Header)
