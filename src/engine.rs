@@ -297,6 +297,16 @@ pub fn run(
     }
     let stats = source.stats();
     engine.capture_stats(&stats);
+    if live && engine.first_ts.is_none() {
+        // No packet ever came: stamp the final record with the wall clock
+        // rather than the epoch.
+        engine.now = Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                .unwrap_or(0),
+        );
+    }
     engine.finish()?;
     progress(&stats, engine);
     Ok(())

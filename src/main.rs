@@ -192,7 +192,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let mut engine = Engine::new(&cfg, eve, metrics);
 
     let stop = Arc::new(AtomicBool::new(false));
+    // The first SIGINT/SIGTERM ends the run cleanly (flows flushed, final
+    // stats written); a second one, if the first is taking too long, kills.
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&stop))
+            .context("cannot install signal handlers")?;
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("cannot install signal handlers")?;
     }

@@ -9,8 +9,10 @@ use pcap::{Active, Capture, Precision};
 use super::{CaptureError, CaptureStats, LinkType, PacketSource, Poll, RawPacket};
 use crate::time::Timestamp;
 
-/// Milliseconds libpcap waits for packets before a batch returns idle.
+/// Milliseconds the kernel may hold packets before handing a block over.
 const READ_TIMEOUT_MS: i32 = 100;
+/// How long an idle poll sleeps before the next look at the ring.
+const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// A live interface.
 pub struct LiveSource {
@@ -45,6 +47,11 @@ impl LiveSource {
             .immediate_mode(true)
             .precision(Precision::Nano)
             .open()
+            .map_err(err)?
+            // Non-blocking: with TPACKET_V3 libpcap's read timeout only fires
+            // once a packet has arrived, so a quiet link would block forever
+            // and a stop request (SIGINT) would never be seen.
+            .setnonblock()
             .map_err(err)?;
         if !opts.bpf.is_empty() {
             cap.filter(&opts.bpf, true)
@@ -100,7 +107,12 @@ impl PacketSource for LiveSource {
                     });
                     n += 1;
                 }
-                Err(pcap::Error::TimeoutExpired) => break,
+                Err(pcap::Error::TimeoutExpired) => {
+                    if n == 0 {
+                        std::thread::sleep(IDLE_SLEEP);
+                    }
+                    break;
+                }
                 Err(pcap::Error::NoMorePackets) => return Ok(Poll::Finished),
                 Err(e) => {
                     return Err(CaptureError::Read {
