@@ -10,6 +10,7 @@
 use std::mem::size_of;
 
 use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
 
 use super::key::{Endpoint, FlowKey};
 use super::tcp::TcpTrack;
@@ -132,11 +133,12 @@ impl FlowEnd {
     }
 }
 
-/// Bytes one flow costs the table: two hash-map slots (entry plus control
-/// byte, the table kept at most half full, see `max_flows_for`) and its
-/// timing-wheel entry, with room for the wheel's vectors to double.
+/// Bytes one flow costs at most: its share of the largest hash table and of
+/// the one it grew from (entry plus control byte; the table is kept at most
+/// half full, see `max_flows_for`), and its timing-wheel entry, with room for
+/// the wheel's vectors to double.
 pub const fn flow_cost() -> usize {
-    2 * (size_of::<(FlowKey, Flow)>() + 1) * 8 / 7 + 2 * size_of::<WheelEntry>()
+    3 * (size_of::<(FlowKey, Flow)>() + 1) * 8 / 7 + 2 * size_of::<WheelEntry>()
 }
 
 type WheelEntry = (FlowKey, u64);
@@ -256,26 +258,32 @@ impl FlowTable {
                 }
             }
         }
-        if !self.flows.contains_key(&key) {
+        // At the memcap, a new flow first makes room (the extra lookup is
+        // paid only when the table is full).
+        if self.flows.len() >= self.max_flows && !self.flows.contains_key(&key) {
+            c.inc(Counter::FlowMemcap);
+            self.evict_one(c, ended);
             if self.flows.len() >= self.max_flows {
-                c.inc(Counter::FlowMemcap);
-                self.evict_one(c, ended);
-                if self.flows.len() >= self.max_flows {
-                    return None;
-                }
+                return None;
             }
-            let flow = self.new_flow(key, lo_to_hi, d, c);
-            let deadline = flow.start.secs() + self.timeouts.of(&flow);
-            let slot = self.slot(deadline);
-            if let Some(v) = self.wheel.get_mut(slot) {
-                v.push((key, flow.id));
-            }
-            self.flows.insert(key, flow);
-            c.set(Counter::FlowActive, self.flows.len() as u64);
-            c.max(Counter::KagamiFlowPeak, self.flows.len() as u64);
-            c.set(Counter::FlowMemuse, (self.flows.len() * flow_cost()) as u64);
         }
-        let flow = self.flows.get_mut(&key)?;
+        let active = self.flows.len();
+        let flow = match self.flows.entry(key) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                let flow = new_flow(&key, lo_to_hi, d, c);
+                let deadline = flow.start.secs() + self.timeouts.of(&flow);
+                let slot = wheel_slot(self.wheel.len(), deadline);
+                if let Some(w) = self.wheel.get_mut(slot) {
+                    w.push((key, flow.id));
+                }
+                let active = active as u64 + 1;
+                c.set(Counter::FlowActive, active);
+                c.max(Counter::KagamiFlowPeak, active);
+                c.set(Counter::FlowMemuse, active * flow_cost() as u64);
+                v.insert(flow)
+            }
+        };
         let dir = if lo_to_hi == flow.client_is_lo {
             Direction::ToServer
         } else {
@@ -319,42 +327,8 @@ impl FlowTable {
         Some((flow, dir))
     }
 
-    fn new_flow(&self, key: FlowKey, lo_to_hi: bool, d: &Decoded<'_>, c: &mut Counters) -> Flow {
-        c.inc(Counter::FlowTotal);
-        match d.proto {
-            ip_proto::TCP => c.inc(Counter::FlowTcp),
-            ip_proto::UDP => c.inc(Counter::FlowUdp),
-            ip_proto::ICMP => c.inc(Counter::FlowIcmpv4),
-            ip_proto::ICMPV6 => c.inc(Counter::FlowIcmpv6),
-            _ => {}
-        }
-        // The sender of the first packet is the client, except for a SYN-ACK
-        // seen first: the handshake says its receiver opened the connection.
-        let flags = d.tcp.map(|t| t.flags).unwrap_or(0);
-        let reversed = flags & (SYN | ACK) == (SYN | ACK);
-        let client_is_lo = lo_to_hi != reversed;
-        let tcp = (d.proto == ip_proto::TCP).then(TcpTrack::default);
-        if tcp.is_some() && flags & SYN == 0 {
-            c.inc(Counter::TcpMidstreamPickups);
-        }
-        Flow {
-            id: flow_id(&key, d.ts),
-            client_is_lo,
-            proto: d.proto,
-            start: d.ts,
-            last: d.ts,
-            pkts: [0; 2],
-            bytes: [0; 2],
-            tcp,
-            icmp: [None; 2],
-            state: FlowState::New,
-            tunnel_depth: d.tunnel_depth,
-        }
-    }
-
     fn slot(&self, second: u64) -> usize {
-        let n = self.wheel.len().max(1) as u64;
-        (second % n) as usize
+        wheel_slot(self.wheel.len(), second)
     }
 
     /// Ends flows whose timeout has passed at `now`. Call at least once per
@@ -495,23 +469,60 @@ impl FlowTable {
     }
 }
 
-/// Largest flow count whose reserved hash table and wheel fit in `memcap`,
-/// and the capacity to reserve for it.
+/// A new flow from its first packet.
+fn new_flow(key: &FlowKey, lo_to_hi: bool, d: &Decoded<'_>, c: &mut Counters) -> Flow {
+    c.inc(Counter::FlowTotal);
+    match d.proto {
+        ip_proto::TCP => c.inc(Counter::FlowTcp),
+        ip_proto::UDP => c.inc(Counter::FlowUdp),
+        ip_proto::ICMP => c.inc(Counter::FlowIcmpv4),
+        ip_proto::ICMPV6 => c.inc(Counter::FlowIcmpv6),
+        _ => {}
+    }
+    // The sender of the first packet is the client, except for a SYN-ACK
+    // seen first: the handshake says its receiver opened the connection.
+    let flags = d.tcp.map(|t| t.flags).unwrap_or(0);
+    let reversed = flags & (SYN | ACK) == (SYN | ACK);
+    let client_is_lo = lo_to_hi != reversed;
+    let tcp = (d.proto == ip_proto::TCP).then(TcpTrack::default);
+    if tcp.is_some() && flags & SYN == 0 {
+        c.inc(Counter::TcpMidstreamPickups);
+    }
+    Flow {
+        id: flow_id(key, d.ts),
+        client_is_lo,
+        proto: d.proto,
+        start: d.ts,
+        last: d.ts,
+        pkts: [0; 2],
+        bytes: [0; 2],
+        tcp,
+        icmp: [None; 2],
+        state: FlowState::New,
+        tunnel_depth: d.tunnel_depth,
+    }
+}
+
+/// Largest flow count whose hash table and wheel fit in `memcap`, and the
+/// capacity to start the table with.
 ///
-/// A hash table with churn fills with tombstones; hashbrown then rehashes,
-/// in place when at most half its capacity holds items, into a table twice
-/// the size otherwise. Holding at most half the reserved capacity keeps every
-/// rehash in place, so the table never grows past its first allocation.
+/// The table starts small and grows with the flows, so a quiet network costs
+/// little memory and lookups stay in cache. A table with churn fills with
+/// tombstones; hashbrown then rehashes, in place when at most half its
+/// capacity holds items, into a table twice the size otherwise. Holding at
+/// most `max_flows` (half the capacity of the largest table `B` allowed)
+/// means the table never grows past `B`; the last growth briefly holds the
+/// old table (`B/2`) beside the new one, so `1.5 × B` must fit the memcap.
 fn max_flows_for(memcap: u64) -> (usize, usize) {
     let memcap = usize::try_from(memcap).unwrap_or(usize::MAX);
     let entry = size_of::<(FlowKey, Flow)>() + 1;
     let wheel = 2 * size_of::<WheelEntry>();
     // hashbrown keeps 1/8 of its buckets free and rounds buckets up to a
-    // power of two: find the largest power of two whose table fits.
+    // power of two: find the largest power of two whose tables fit.
     let mut buckets: usize = 1 << 3;
     while let Some(next) = buckets.checked_mul(2) {
         let flows = next / 16 * 7;
-        if next
+        if (next + next / 2)
             .saturating_mul(entry)
             .saturating_add(flows.saturating_mul(wheel))
             > memcap
@@ -520,8 +531,17 @@ fn max_flows_for(memcap: u64) -> (usize, usize) {
         }
         buckets = next;
     }
-    ((buckets / 16 * 7).max(1), buckets / 8 * 7)
+    let max_flows = (buckets / 16 * 7).max(1);
+    (max_flows, max_flows.min(INITIAL_FLOWS))
 }
+
+/// The wheel slot of `second` in a wheel of `len` slots.
+fn wheel_slot(len: usize, second: u64) -> usize {
+    (second % len.max(1) as u64) as usize
+}
+
+/// Flows the table has room for before its first growth.
+const INITIAL_FLOWS: usize = 4096;
 
 /// A flow id that is the same wherever the flow is seen: a hash of its key
 /// and start time, kept within 51 bits so every JSON reader holds it exactly.

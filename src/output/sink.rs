@@ -32,6 +32,7 @@ pub struct JsonLines {
     name: String,
     out: BufWriter<Box<dyn Write + Send>>,
     stdout: bool,
+    scratch: Vec<u8>,
 }
 
 impl JsonLines {
@@ -42,6 +43,7 @@ impl JsonLines {
                 name: "standard output".into(),
                 out: BufWriter::with_capacity(WRITE_BUFFER_BYTES, Box::new(io::stdout())),
                 stdout: true,
+                scratch: Vec::new(),
             });
         }
         std::fs::create_dir_all(dir).map_err(|source| SinkError::Dir {
@@ -61,6 +63,7 @@ impl JsonLines {
             name: path.display().to_string(),
             out: BufWriter::with_capacity(WRITE_BUFFER_BYTES, Box::new(file)),
             stdout: false,
+            scratch: Vec::new(),
         })
     }
 
@@ -70,20 +73,27 @@ impl JsonLines {
             name: name.into(),
             out: BufWriter::with_capacity(WRITE_BUFFER_BYTES, w),
             stdout: false,
+            scratch: Vec::new(),
         }
     }
 
-    /// Writes one record as one line.
+    /// Writes one record as one line. The record is rendered into a reused
+    /// buffer first, so the sink sees one write per record.
     pub fn write<T: Serialize>(&mut self, record: &T, c: &mut Counters) -> Result<(), SinkError> {
-        let mut counting = CountingWriter {
-            inner: &mut self.out,
-            bytes: 0,
-        };
-        let res = serde_json::to_writer(&mut counting, record)
+        self.scratch.clear();
+        let res = serde_json::to_writer(&mut self.scratch, record)
             .map_err(io::Error::from)
-            .and_then(|_| counting.write_all(b"\n"));
-        c.add(Counter::KagamiOutputBytes, counting.bytes);
-        res.map_err(|e| self.error(e, c))
+            .and_then(|_| {
+                self.scratch.push(b'\n');
+                self.out.write_all(&self.scratch)
+            });
+        match res {
+            Ok(()) => {
+                c.add(Counter::KagamiOutputBytes, self.scratch.len() as u64);
+                Ok(())
+            }
+            Err(e) => Err(self.error(e, c)),
+        }
     }
 
     /// Pushes buffered records to the file or pipe.
@@ -100,21 +110,5 @@ impl JsonLines {
             name: self.name.clone(),
             source: e,
         }
-    }
-}
-
-struct CountingWriter<'a, W: Write> {
-    inner: &'a mut W,
-    bytes: u64,
-}
-
-impl<W: Write> Write for CountingWriter<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
