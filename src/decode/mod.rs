@@ -17,7 +17,7 @@ pub mod mpls;
 pub mod pppoe;
 pub mod vxlan;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use etherparse::err::Layer;
 use etherparse::{
@@ -294,90 +294,96 @@ impl Decoder {
             Some(LaxNetSlice::Ipv4(ip)) => {
                 c.inc(Counter::DecoderIpv4);
                 let h = ip.header();
-                let src = IpAddr::V4(h.source_addr());
-                let dst = IpAddr::V4(h.destination_addr());
-                let payload = ip.payload();
-                // Captured shorter than its total length: Suricata calls the
-                // packet invalid, and so do we (no flow, no reassembly).
-                if payload.len_source == LenSource::Slice && payload.incomplete {
-                    c.inc(Counter::Ipv4TruncPkt);
-                    c.inc(Counter::DecoderInvalid);
-                    return;
-                }
-                if ip.is_payload_fragmented() {
-                    let key = FragKey {
-                        src,
-                        dst,
-                        id: u32::from(h.identification()),
-                        proto: payload.ip_number.0,
-                        vlan: ctx.vlan,
-                    };
-                    let frag = Fragment {
-                        offset: h.fragments_offset(),
-                        more: h.more_fragments(),
-                        payload: payload.payload,
-                        ipv6: false,
-                    };
-                    self.reassemble(key, frag, ctx, c, out);
-                    return;
-                }
-                self.transport(
-                    src,
-                    dst,
-                    payload.ip_number.0,
-                    payload.payload,
-                    lax.transport.as_ref(),
-                    ctx,
-                    c,
-                    out,
+                let frag = ip.is_payload_fragmented().then(|| {
+                    (
+                        u32::from(h.identification()),
+                        h.fragments_offset(),
+                        h.more_fragments(),
+                    )
+                });
+                let (src, dst) = (
+                    IpAddr::V4(h.source_addr()),
+                    IpAddr::V4(h.destination_addr()),
                 );
+                self.ip_payload(src, dst, ip.payload(), frag, false, lax, ctx, c, out);
             }
             Some(LaxNetSlice::Ipv6(ip)) => {
                 c.inc(Counter::DecoderIpv6);
                 let h = ip.header();
-                let src = IpAddr::V6(h.source_addr());
-                let dst = IpAddr::V6(h.destination_addr());
-                let payload = ip.payload();
-                if payload.len_source == LenSource::Slice && payload.incomplete {
-                    c.inc(Counter::Ipv6TruncPkt);
-                    c.inc(Counter::DecoderInvalid);
-                    return;
-                }
-                if ip.is_payload_fragmented() {
+                let frag = if ip.is_payload_fragmented() {
                     let frag_hdr = ip.extensions().clone().into_iter().find_map(|e| match e {
                         Ipv6ExtensionSlice::Fragment(f) => Some(f),
                         _ => None,
                     });
-                    if let Some(f) = frag_hdr {
-                        let key = FragKey {
-                            src,
-                            dst,
-                            id: f.identification(),
-                            proto: payload.ip_number.0,
-                            vlan: ctx.vlan,
-                        };
-                        let frag = Fragment {
-                            offset: f.fragment_offset(),
-                            more: f.more_fragments(),
-                            payload: payload.payload,
-                            ipv6: true,
-                        };
-                        self.reassemble(key, frag, ctx, c, out);
-                    }
-                    return;
-                }
-                self.transport(
-                    src,
-                    dst,
-                    payload.ip_number.0,
-                    payload.payload,
-                    lax.transport.as_ref(),
-                    ctx,
-                    c,
-                    out,
+                    let Some(f) = frag_hdr else { return };
+                    Some((f.identification(), f.fragment_offset(), f.more_fragments()))
+                } else {
+                    None
+                };
+                let (src, dst) = (
+                    IpAddr::V6(h.source_addr()),
+                    IpAddr::V6(h.destination_addr()),
                 );
+                self.ip_payload(src, dst, ip.payload(), frag, true, lax, ctx, c, out);
             }
         }
+    }
+
+    /// What follows an IPv4 or IPv6 header: refused if cut short, reassembled
+    /// if a fragment (`frag`: identification, offset, more fragments), else
+    /// decoded as transport.
+    #[allow(clippy::too_many_arguments)]
+    fn ip_payload(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        payload: &etherparse::LaxIpPayloadSlice<'_>,
+        frag: Option<(u32, etherparse::IpFragOffset, bool)>,
+        ipv6: bool,
+        lax: &LaxSlicedPacket<'_>,
+        ctx: Ctx,
+        c: &mut Counters,
+        out: &mut Out<'_>,
+    ) {
+        // Captured shorter than its length field: Suricata calls the packet
+        // invalid, and so do we (no flow, no reassembly).
+        if payload.len_source == LenSource::Slice && payload.incomplete {
+            c.inc(if ipv6 {
+                Counter::Ipv6TruncPkt
+            } else {
+                Counter::Ipv4TruncPkt
+            });
+            c.inc(Counter::DecoderInvalid);
+            return;
+        }
+        let proto = payload.ip_number.0;
+        if let Some((id, offset, more)) = frag {
+            let key = FragKey {
+                src,
+                dst,
+                id,
+                proto,
+                vlan: ctx.vlan,
+            };
+            let frag = Fragment {
+                offset,
+                more,
+                payload: payload.payload,
+                ipv6,
+            };
+            self.reassemble(key, frag, ctx, c, out);
+            return;
+        }
+        self.transport(
+            src,
+            dst,
+            proto,
+            payload.payload,
+            lax.transport.as_ref(),
+            ctx,
+            c,
+            out,
+        );
     }
 
     /// EtherTypes etherparse leaves to us: PPPoE sessions and MPLS.
@@ -738,8 +744,3 @@ fn count_stop_error(err: &etherparse::err::packet::SliceError, layer: Layer, c: 
     };
     c.inc(counter);
 }
-
-/// An unspecified address, for tests and placeholders.
-pub const UNSPECIFIED_V4: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-/// An unspecified IPv6 address.
-pub const UNSPECIFIED_V6: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
