@@ -82,11 +82,6 @@ impl Engine {
         }
     }
 
-    /// Flows the memcap allows.
-    pub fn flow_capacity(&self) -> usize {
-        self.table.capacity()
-    }
-
     /// Processes one packet.
     pub fn packet(&mut self, pkt: &RawPacket<'_>) -> Result<(), SinkError> {
         if self.first_ts.is_none() {

@@ -32,10 +32,6 @@ impl Timestamp {
     pub fn secs_since(self, earlier: Timestamp) -> u64 {
         self.0.saturating_sub(earlier.0) / 1_000_000_000
     }
-    /// This time plus `secs` seconds.
-    pub fn plus_secs(self, secs: u64) -> Timestamp {
-        Timestamp(self.0.saturating_add(secs.saturating_mul(1_000_000_000)))
-    }
     /// Formats as EVE does: `2026-11-22T10:00:00.123456+0900` (microseconds).
     pub fn eve(self, utc_offset_secs: i32) -> EveTime {
         EveTime {

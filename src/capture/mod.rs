@@ -98,10 +98,6 @@ pub trait PacketSource {
     fn next_batch(&mut self, f: &mut dyn FnMut(&RawPacket<'_>)) -> Result<Poll, CaptureError>;
     /// Counters so far.
     fn stats(&self) -> CaptureStats;
-    /// The file being read, if the source reads files (for progress and `pcap_filename`).
-    fn current_file(&self) -> Option<&std::path::Path> {
-        None
-    }
     /// Problems met on the way that did not stop the run (a file cut short).
     fn warnings(&self) -> &[String] {
         &[]

@@ -183,10 +183,6 @@ impl PacketSource for FileSource {
         self.stats
     }
 
-    fn current_file(&self) -> Option<&Path> {
-        self.current_path.as_deref()
-    }
-
     fn warnings(&self) -> &[String] {
         &self.warnings
     }

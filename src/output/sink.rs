@@ -67,16 +67,6 @@ impl JsonLines {
         })
     }
 
-    /// A writer into any `Write` (tests, benchmarks).
-    pub fn from_writer(name: &str, w: Box<dyn Write + Send>) -> JsonLines {
-        JsonLines {
-            name: name.into(),
-            out: BufWriter::with_capacity(WRITE_BUFFER_BYTES, w),
-            stdout: false,
-            scratch: Vec::new(),
-        }
-    }
-
     /// Writes one record as one line. The record is rendered into a reused
     /// buffer first, so the sink sees one write per record.
     pub fn write<T: Serialize>(&mut self, record: &T, c: &mut Counters) -> Result<(), SinkError> {
