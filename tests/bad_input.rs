@@ -196,20 +196,22 @@ fn garbage_frames_are_counted_and_valid_packets_still_tracked() {
     }
 }
 
-#[test]
-fn closed_standard_output_ends_quietly() {
-    let d = demo();
-    let mut child = kagami()
+/// `kagami run` on the demo capture with EVE and metrics on standard output.
+fn kagami_to_stdout() -> std::process::Command {
+    let mut cmd = kagami();
+    cmd.args(["run", "-q", "-r", demo().to_str().unwrap()])
         .args([
-            "run",
-            "-q",
-            "-r",
-            d.to_str().unwrap(),
             "--set",
             "output.eve_file=-",
             "--set",
             "output.metrics_file=-",
-        ])
+        ]);
+    cmd
+}
+
+#[test]
+fn closed_standard_output_ends_quietly() {
+    let mut child = kagami_to_stdout()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -231,20 +233,7 @@ fn closed_standard_output_ends_quietly() {
 
 #[test]
 fn eve_to_standard_output() {
-    let d = demo();
-    let out = kagami()
-        .args([
-            "run",
-            "-q",
-            "-r",
-            d.to_str().unwrap(),
-            "--set",
-            "output.eve_file=-",
-            "--set",
-            "output.metrics_file=-",
-        ])
-        .output()
-        .unwrap();
+    let out = kagami_to_stdout().output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     let records: Vec<serde_json::Value> = text

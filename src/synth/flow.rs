@@ -43,6 +43,19 @@ pub struct SynthSummary {
     pub flow_count: u64,
 }
 
+impl SynthSummary {
+    /// A summary that lists every flow it counts.
+    pub fn with_flows(packets: u64, bytes: u64, flows: Vec<FlowTruth>) -> SynthSummary {
+        let flow_count = flows.len() as u64;
+        SynthSummary {
+            packets,
+            bytes,
+            flows,
+            flow_count,
+        }
+    }
+}
+
 /// Direction of a packet within a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dir {

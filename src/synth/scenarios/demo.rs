@@ -286,11 +286,5 @@ pub fn write_demo(path: &FsPath, seed: u64) -> io::Result<SynthSummary> {
     d.flows.push(truth);
 
     let (packets, bytes) = d.sink.finish()?;
-    let flow_count = d.flows.len() as u64;
-    Ok(SynthSummary {
-        packets,
-        bytes,
-        flows: d.flows,
-        flow_count,
-    })
+    Ok(SynthSummary::with_flows(packets, bytes, d.flows))
 }

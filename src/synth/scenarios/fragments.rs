@@ -149,11 +149,5 @@ pub fn write_fragments(path: &FsPath) -> io::Result<SynthSummary> {
     flows.push(truth(src6, dst6));
 
     let (packets, bytes) = sink.finish()?;
-    let flow_count = flows.len() as u64;
-    Ok(SynthSummary {
-        packets,
-        bytes,
-        flows,
-        flow_count,
-    })
+    Ok(SynthSummary::with_flows(packets, bytes, flows))
 }

@@ -163,11 +163,5 @@ pub fn write_garbage(path: &FsPath, frames: u64, seed: u64) -> io::Result<SynthS
         }
     }
     let (packets, bytes) = sink.finish()?;
-    let flow_count = flows.len() as u64;
-    Ok(SynthSummary {
-        packets,
-        bytes,
-        flows,
-        flow_count,
-    })
+    Ok(SynthSummary::with_flows(packets, bytes, flows))
 }

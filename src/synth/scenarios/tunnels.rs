@@ -77,11 +77,5 @@ pub fn write_tunnels(path: &FsPath) -> io::Result<SynthSummary> {
         t = end + 1000 * MS;
     }
     let (packets, bytes) = sink.finish()?;
-    let flow_count = flows.len() as u64;
-    Ok(SynthSummary {
-        packets,
-        bytes,
-        flows,
-        flow_count,
-    })
+    Ok(SynthSummary::with_flows(packets, bytes, flows))
 }
