@@ -154,6 +154,16 @@ counters! {
     TcpRst => "tcp.rst", Sum;
     TcpSessions => "tcp.sessions", Sum;
     TcpMidstreamPickups => "tcp.midstream_pickups", Sum;
+    /// Segments (or parts) that repeated bytes already seen.
+    TcpOverlap => "tcp.overlap", Sum;
+    /// Holes in a stream given up on (window full, or the flow ended).
+    TcpReassemblyGap => "tcp.reassembly_gap", Sum;
+    /// Bytes held out of order, now.
+    TcpReassemblyMemuse => "tcp.reassembly_memuse", Gauge;
+    /// Streams whose parser stopped wanting data before the stream ended.
+    TcpStreamDepthReached => "tcp.stream_depth_reached", Sum;
+    AppLayerFailedTcp => "app_layer.flow.failed_tcp", Sum;
+    AppLayerFailedUdp => "app_layer.flow.failed_udp", Sum;
 
     KagamiCaptureFiles => "kagami.capture.files", Gauge;
     KagamiCaptureTruncated => "kagami.capture.truncated_packets", Gauge;
@@ -168,9 +178,17 @@ counters! {
     KagamiDefragInvalid => "kagami.defrag.invalid_fragments", Sum;
     /// Peak resident memory of the process (VmHWM), bytes.
     KagamiProcessPeakRss => "kagami.process.peak_rss_bytes", Max;
+    /// Bytes a parser left unconsumed that did not fit the pending limit.
+    KagamiAppPendingOverflow => "kagami.app_layer.pending_overflow", Sum;
+    /// Transactions not logged because the flow hit its event cap.
+    KagamiAppEventCap => "kagami.app_layer.event_cap_reached", Sum;
+    /// Flows whose protocol changed in the middle (STARTTLS and the like).
+    KagamiAppUpgrades => "kagami.app_layer.upgrades", Sum;
     KagamiOutputRecords => "kagami.output.records", Sum;
     KagamiOutputFlow => "kagami.output.flow", Sum;
     KagamiOutputStats => "kagami.output.stats", Sum;
+    /// Application-layer records (dns, tls, http, …).
+    KagamiOutputApp => "kagami.output.app", Sum;
     KagamiOutputBytes => "kagami.output.bytes", Sum;
     KagamiOutputErrors => "kagami.output.write_errors", Sum;
 }
@@ -261,7 +279,8 @@ impl Counters {
     }
 }
 
-fn insert_dotted(root: &mut Map<String, Value>, name: &str, value: u64) {
+/// Inserts `value` at a dotted path of nested objects.
+pub fn insert_dotted(root: &mut Map<String, Value>, name: &str, value: u64) {
     let mut node = root;
     let mut parts = name.split('.').peekable();
     while let Some(part) = parts.next() {

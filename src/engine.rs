@@ -18,6 +18,7 @@ use crate::counters::{Counter, Counters};
 use crate::decode::Decoder;
 use crate::flow::{FlowEnd, FlowTable};
 use crate::output::{EveRecord, JsonLines, SinkError};
+use crate::proto::app::{AppLayer, FlowEvent};
 use crate::time::Timestamp;
 
 /// What stops a run.
@@ -39,6 +40,9 @@ pub struct Engine {
     write_flows: bool,
     decoder: Decoder,
     table: FlowTable,
+    app: AppLayer,
+    /// Transactions finished and not yet written.
+    app_events: Vec<FlowEvent>,
     /// Every counter of this engine.
     pub counters: Counters,
     eve: JsonLines,
@@ -69,6 +73,8 @@ impl Engine {
             write_flows: cfg.output.flow,
             decoder: Decoder::new(cfg),
             table: FlowTable::new(&cfg.flow),
+            app: AppLayer::new(cfg),
+            app_events: Vec::new(),
             counters: Counters::default(),
             eve,
             metrics,
@@ -101,12 +107,16 @@ impl Engine {
         let Engine {
             decoder,
             table,
+            app,
+            app_events,
             counters,
             ended,
             ..
         } = self;
         decoder.decode(pkt, counters, &mut |d, c| {
-            table.update(d, c, ended);
+            if let Some((key, flow, dir)) = table.update(d, c, ended) {
+                app.packet(&key, flow, dir, d, c, app_events);
+            }
         });
         self.write_ended()
     }
@@ -165,12 +175,18 @@ impl Engine {
     }
 
     fn write_ended(&mut self) -> Result<(), SinkError> {
-        if self.ended.is_empty() {
+        if self.ended.is_empty() && self.app_events.is_empty() {
             return Ok(());
         }
         let mut ended = std::mem::take(&mut self.ended);
-        let mut result = Ok(());
-        if self.write_flows {
+        // Ended flows give up their last transactions first, so a flow's
+        // protocol records come before its flow record.
+        for end in &mut ended {
+            self.app
+                .flow_end(end, &mut self.counters, &mut self.app_events);
+        }
+        let mut result = self.write_app_events();
+        if self.write_flows && result.is_ok() {
             for end in &ended {
                 let rec = EveRecord::flow_end(end, self.utc_offset);
                 if let Err(e) = self.emit(&rec) {
@@ -184,13 +200,31 @@ impl Engine {
         result
     }
 
-    fn emit(&mut self, rec: &EveRecord) -> Result<(), SinkError> {
+    fn write_app_events(&mut self) -> Result<(), SinkError> {
+        let events = std::mem::take(&mut self.app_events);
+        let mut result = Ok(());
+        for ev in &events {
+            if let Some(rec) = EveRecord::app_event(ev, self.utc_offset) {
+                if let Err(e) = self.emit(&rec) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let mut events = events;
+        events.clear();
+        self.app_events = events;
+        result
+    }
+
+    fn emit(&mut self, rec: &EveRecord<'_>) -> Result<(), SinkError> {
         self.eve.write(rec, &mut self.counters)?;
         *self.events.entry(rec.event_type).or_insert(0) += 1;
         self.counters.inc(Counter::KagamiOutputRecords);
         self.counters.inc(match rec.event_type {
             "flow" => Counter::KagamiOutputFlow,
-            _ => Counter::KagamiOutputStats,
+            "stats" => Counter::KagamiOutputStats,
+            _ => Counter::KagamiOutputApp,
         });
         Ok(())
     }
@@ -204,14 +238,15 @@ impl Engine {
         *self.events.entry("stats").or_insert(0) += 1;
         self.counters.inc(Counter::KagamiOutputRecords);
         self.counters.inc(Counter::KagamiOutputStats);
-        let rec = EveRecord::stats(
-            self.now,
-            self.utc_offset,
-            self.counters.to_eve_stats(uptime),
-        );
+        let mut stats = self.counters.to_eve_stats(uptime);
+        if let serde_json::Value::Object(m) = &mut stats {
+            self.app.counters.write_eve(m);
+        }
+        let rec = EveRecord::stats(self.now, self.utc_offset, stats);
         self.eve.write(&rec, &mut self.counters)?;
         if let Some(m) = self.metrics.as_mut() {
-            let flat = self.counters.to_flat();
+            let mut flat = self.counters.to_flat();
+            self.app.counters.write_flat(&mut flat);
             let rec = MetricsRecord {
                 timestamp: self.now.eve(self.utc_offset).to_string(),
                 counters: &flat,

@@ -15,5 +15,6 @@ pub mod decode;
 pub mod engine;
 pub mod flow;
 pub mod output;
+pub mod proto;
 pub mod synth;
 pub mod time;

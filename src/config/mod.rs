@@ -48,7 +48,39 @@ pub struct Config {
     pub decode: DecodeConfig,
     pub defrag: DefragConfig,
     pub flow: FlowConfig,
+    pub stream: StreamConfig,
+    pub app: AppConfig,
     pub output: OutputConfig,
+}
+
+/// `[stream]`: TCP stream reassembly bounds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamConfig {
+    /// Out-of-order bytes held per direction before a hole is given up on.
+    pub window: u64,
+    /// Bytes held by reassembly and partial messages across all flows.
+    pub memcap: u64,
+}
+
+/// `[app]`: application-layer recognition and parsing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Whether protocols are recognised and parsed at all.
+    pub enabled: bool,
+    /// First bytes of each direction kept while the protocol is unknown.
+    pub probe_depth: u64,
+    /// Datagrams of a UDP flow probed before it is called `failed`.
+    pub udp_probe_packets: u32,
+    /// Longest partial message buffered for a parser, bytes.
+    pub max_message: u64,
+    /// Most items kept in one list of a transaction.
+    pub max_items: u64,
+    /// Longest string kept from the wire, bytes.
+    pub max_string: u64,
+    /// Most transactions logged per flow.
+    pub max_events_per_flow: u32,
 }
 
 /// `[network]`: what the sensor protects.
@@ -177,7 +209,11 @@ impl Config {
             key: "output.utc_offset".into(),
             message,
         })?;
-        let positive: [(&str, u64); 6] = [
+        let positive: [(&str, u64); 10] = [
+            ("app.probe_depth", self.app.probe_depth),
+            ("app.udp_probe_packets", self.app.udp_probe_packets.into()),
+            ("app.max_message", self.app.max_message),
+            ("app.max_string", self.app.max_string),
             ("flow.memcap", self.flow.memcap),
             ("defrag.memcap", self.defrag.memcap),
             ("defrag.max_trackers", self.defrag.max_trackers.into()),

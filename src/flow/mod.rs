@@ -6,10 +6,11 @@
 //! - [`table`]: the per-worker table, timeouts and eviction
 //! - [`community_id`]: Community ID v1 hashing
 //!
-//! Stream reassembly and application protocols build on this in later stages.
+//! - [`stream`]: bounded in-order TCP stream reassembly per direction
 
 pub mod community_id;
 pub mod key;
+pub mod stream;
 pub mod table;
 pub mod tcp;
 

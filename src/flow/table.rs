@@ -18,6 +18,7 @@ use crate::config::FlowConfig;
 use crate::counters::{Counter, Counters};
 use crate::decode::tcp_flags::{ACK, RST, SYN};
 use crate::decode::{Decoded, ip_proto};
+use crate::proto::app::AppFlow;
 use crate::time::Timestamp;
 
 /// Suricata's coarse flow state (`flow.state` in EVE).
@@ -69,16 +70,24 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn index(self) -> usize {
+    /// 0 to server, 1 to client.
+    pub fn index(self) -> usize {
         match self {
             Direction::ToServer => 0,
             Direction::ToClient => 1,
         }
     }
+    /// The opposite direction.
+    pub fn other(self) -> Direction {
+        match self {
+            Direction::ToServer => Direction::ToClient,
+            Direction::ToClient => Direction::ToServer,
+        }
+    }
 }
 
 /// One flow's state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Flow {
     /// Stable id on every record of this flow (EVE `flow_id`).
     pub id: u64,
@@ -97,6 +106,8 @@ pub struct Flow {
     pub state: FlowState,
     /// Encapsulation layers around this flow's packets.
     pub tunnel_depth: u8,
+    /// Application-layer state, from the first packet with a payload.
+    pub app: Option<Box<AppFlow>>,
 }
 
 impl Flow {
@@ -115,7 +126,7 @@ impl Flow {
 }
 
 /// A flow that has left the table.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FlowEnd {
     pub key: FlowKey,
     pub flow: Flow,
@@ -245,7 +256,7 @@ impl FlowTable {
         d: &Decoded<'_>,
         c: &mut Counters,
         ended: &mut Vec<FlowEnd>,
-    ) -> Option<(&mut Flow, Direction)> {
+    ) -> Option<(FlowKey, &mut Flow, Direction)> {
         let (key, lo_to_hi) = FlowKey::of(d);
         let flags = d.tcp.map(|t| t.flags).unwrap_or(0);
         // A new SYN on a finished connection starts a new flow (port reuse).
@@ -300,6 +311,9 @@ impl FlowTable {
         }
         if let Some(tcp) = flow.tcp.as_mut() {
             tcp.update(flags, dir == Direction::ToServer);
+            if flags & SYN != 0 && tcp.syn_seq[i].is_none() {
+                tcp.syn_seq[i] = d.tcp.map(|t| t.seq);
+            }
             if flags & SYN != 0 {
                 c.inc(if flags & ACK != 0 {
                     Counter::TcpSynack
@@ -324,7 +338,7 @@ impl FlowTable {
         } else if flow.pkts[0] > 0 && flow.pkts[1] > 0 {
             flow.state = FlowState::Established;
         }
-        Some((flow, dir))
+        Some((key, flow, dir))
     }
 
     fn slot(&self, second: u64) -> usize {
@@ -500,6 +514,7 @@ fn new_flow(key: &FlowKey, lo_to_hi: bool, d: &Decoded<'_>, c: &mut Counters) ->
         icmp: [None; 2],
         state: FlowState::New,
         tunnel_depth: d.tunnel_depth,
+        app: None,
     }
 }
 
@@ -608,7 +623,7 @@ mod tests {
             &mut c,
             &mut ended,
         );
-        let (f, _) = t
+        let (_, f, _) = t
             .update(
                 &pkt(101, "10.0.0.1", 40000, "10.0.0.2", 80, FIN | ACK),
                 &mut c,
@@ -644,7 +659,7 @@ mod tests {
         let mut t = table(1 << 20);
         let mut c = Counters::default();
         let mut ended = Vec::new();
-        let (f, dir) = t
+        let (_, f, dir) = t
             .update(
                 &pkt(1, "10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK),
                 &mut c,

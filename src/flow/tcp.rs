@@ -53,6 +53,9 @@ pub struct TcpTrack {
     pub flags_tc: u8,
     /// The flow was picked up after its handshake.
     pub midstream: bool,
+    /// Sequence number of the first SYN from the client and from the server
+    /// (where stream reassembly starts).
+    pub syn_seq: [Option<u32>; 2],
 }
 
 impl TcpTrack {

@@ -11,12 +11,15 @@ use serde::Serialize;
 use crate::decode::ip_proto;
 use crate::decode::tcp_flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
 use crate::flow::community_id::community_id;
-use crate::flow::{Direction, FlowEnd};
+use crate::flow::key::Endpoint;
+use crate::flow::{Direction, FlowEnd, FlowKey};
+use crate::proto::AppTx;
+use crate::proto::app::FlowEvent;
 use crate::time::{EveTime, Timestamp};
 
-/// One EVE record.
+/// One EVE record. `'a` borrows the application-layer transaction it logs.
 #[derive(Debug, Serialize)]
-pub struct EveRecord {
+pub struct EveRecord<'a> {
     pub timestamp: EveTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<u64>,
@@ -44,7 +47,14 @@ pub struct EveRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_proto: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_proto_orig: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub community_id: Option<String>,
+    /// The protocol objects of an application-layer record (`dns`, `tls`, …).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub app: Option<&'a AppTx>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<FlowObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,9 +63,9 @@ pub struct EveRecord {
     pub stats: Option<serde_json::Value>,
 }
 
-impl EveRecord {
+impl<'a> EveRecord<'a> {
     /// A record with only the header's time and type set.
-    pub fn new(event_type: &'static str, ts: Timestamp, utc_offset: i32) -> EveRecord {
+    pub fn new(event_type: &'static str, ts: Timestamp, utc_offset: i32) -> EveRecord<'a> {
         EveRecord {
             timestamp: ts.eve(utc_offset),
             flow_id: None,
@@ -71,7 +81,10 @@ impl EveRecord {
             response_icmp_type: None,
             response_icmp_code: None,
             app_proto: None,
+            app_proto_orig: None,
             community_id: None,
+            app: None,
+            metadata: None,
             flow: None,
             tcp: None,
             stats: None,
@@ -79,24 +92,20 @@ impl EveRecord {
     }
 
     /// The `flow` record of a flow that has ended.
-    pub fn flow_end(end: &FlowEnd, utc_offset: i32) -> EveRecord {
+    pub fn flow_end(end: &FlowEnd, utc_offset: i32) -> EveRecord<'a> {
         let f = &end.flow;
         let key = &end.key;
         let (client, server) = (end.client(), end.server());
         let mut r = EveRecord::new("flow", f.last, utc_offset);
-        r.flow_id = Some(f.id);
-        if key.vlan[0] != 0 {
-            r.vlan = Some(key.vlan.iter().copied().filter(|v| *v != 0).collect());
-        }
+        r.flow_header(f.id, key, client, server);
         let icmp = matches!(key.proto, ip_proto::ICMP | ip_proto::ICMPV6);
-        let has_ports = matches!(key.proto, ip_proto::TCP | ip_proto::UDP | ip_proto::SCTP);
-        r.src_ip = Some(client.0);
-        r.dest_ip = Some(server.0);
-        if has_ports {
-            r.src_port = Some(client.1);
-            r.dest_port = Some(server.1);
+        if let Some(app) = f.app.as_deref() {
+            r.app_proto = app.app_proto();
+            r.app_proto_orig = app.app_proto_orig();
+            if let Some(why) = app.evidence() {
+                r.metadata = Some(Metadata::flowvar("app_proto_evidence", why));
+            }
         }
-        r.proto = Some(proto_name(key.proto));
         // Community ID from the client's view; for ICMP from its first message.
         let (sp, dp) = if icmp {
             let (t, c) = f.icmp[0].or(f.icmp[1]).unwrap_or((0, 0));
@@ -144,12 +153,75 @@ impl EveRecord {
         r
     }
 
+    /// The header every record of a flow carries: id, VLANs, endpoints
+    /// from the client's side, protocol.
+    fn flow_header(&mut self, flow_id: u64, key: &FlowKey, client: Endpoint, server: Endpoint) {
+        self.flow_id = Some(flow_id);
+        if key.vlan[0] != 0 {
+            self.vlan = Some(key.vlan.iter().copied().filter(|v| *v != 0).collect());
+        }
+        let has_ports = matches!(key.proto, ip_proto::TCP | ip_proto::UDP | ip_proto::SCTP);
+        self.src_ip = Some(client.0);
+        self.dest_ip = Some(server.0);
+        if has_ports {
+            self.src_port = Some(client.1);
+            self.dest_port = Some(server.1);
+        }
+        self.proto = Some(proto_name(key.proto));
+    }
+
+    /// The record of an application-layer transaction (`dns`, `tls`, …), or
+    /// `None` for a transaction Suricata has no record type for.
+    pub fn app_event(ev: &'a FlowEvent, utc_offset: i32) -> Option<EveRecord<'a>> {
+        let event_type = ev.event.tx.event_type()?;
+        let mut r = EveRecord::new(event_type, ev.event.ts, utc_offset);
+        let (client, server) = (ev.client(), ev.server());
+        r.flow_header(ev.flow_id, &ev.key, client, server);
+        r.app_proto = ev.app_proto;
+        r.community_id = Some(community_id(
+            0,
+            client.0,
+            server.0,
+            ev.key.proto,
+            client.1,
+            server.1,
+        ));
+        r.app = Some(&ev.event.tx);
+        Some(r)
+    }
+
     /// A `stats` record with the given nested counters.
-    pub fn stats(ts: Timestamp, utc_offset: i32, stats: serde_json::Value) -> EveRecord {
+    pub fn stats(ts: Timestamp, utc_offset: i32, stats: serde_json::Value) -> EveRecord<'a> {
         let mut r = EveRecord::new("stats", ts, utc_offset);
         r.stats = Some(stats);
         r
     }
+}
+
+/// The top-level `metadata` object: what kagami knows of a flow that
+/// Suricata's schema has no field for, as named flow variables.
+#[derive(Debug, Serialize)]
+pub struct Metadata {
+    pub flowvars: Vec<FlowVar>,
+}
+
+impl Metadata {
+    /// Metadata holding one flow variable.
+    pub fn flowvar(key: &'static str, value: &str) -> Metadata {
+        Metadata {
+            flowvars: vec![FlowVar {
+                key,
+                value: value.to_string(),
+            }],
+        }
+    }
+}
+
+/// One named flow variable.
+#[derive(Debug, Serialize)]
+pub struct FlowVar {
+    pub key: &'static str,
+    pub value: String,
 }
 
 /// The `flow` object.
