@@ -102,8 +102,21 @@ impl<'a> EveRecord<'a> {
         if let Some(app) = f.app.as_deref() {
             r.app_proto = app.app_proto();
             r.app_proto_orig = app.app_proto_orig();
-            if let Some(why) = app.evidence() {
-                r.metadata = Some(Metadata::flowvar("app_proto_evidence", why));
+            let mut vars: Vec<FlowVar> = app
+                .evidence()
+                .map(|why| FlowVar {
+                    key: "app_proto_evidence",
+                    value: why.to_string(),
+                })
+                .into_iter()
+                .collect();
+            vars.extend(
+                app.flowvars()
+                    .into_iter()
+                    .map(|(key, value)| FlowVar { key, value }),
+            );
+            if !vars.is_empty() {
+                r.metadata = Some(Metadata { flowvars: vars });
             }
         }
         // Community ID from the client's view; for ICMP from its first message.
@@ -203,18 +216,6 @@ impl<'a> EveRecord<'a> {
 #[derive(Debug, Serialize)]
 pub struct Metadata {
     pub flowvars: Vec<FlowVar>,
-}
-
-impl Metadata {
-    /// Metadata holding one flow variable.
-    pub fn flowvar(key: &'static str, value: &str) -> Metadata {
-        Metadata {
-            flowvars: vec![FlowVar {
-                key,
-                value: value.to_string(),
-            }],
-        }
-    }
 }
 
 /// One named flow variable.

@@ -98,6 +98,14 @@ impl AppFlow {
     pub fn evidence(&self) -> Option<&'static str> {
         self.evidence
     }
+    /// The parser's facts about the flow (see [`AppState::flowvars`]).
+    pub fn flowvars(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        if let Some(state) = self.state.as_ref() {
+            state.flowvars(&mut v);
+        }
+        v
+    }
     /// Payload bytes of one direction so far (TCP: the stream's length).
     pub fn bytes(&self, dir: Direction) -> u64 {
         let s = &self.sides[dir.index()];

@@ -125,6 +125,11 @@ pub trait AppState: Send {
     /// The flow ended: push what is still open (an unanswered query, a
     /// handshake that never finished).
     fn finish(&mut self, _out: &mut EventSink) {}
+    /// Facts about the whole flow for its `flow` record, as named flow
+    /// variables (`metadata.flowvars`): what Suricata has no field for, such
+    /// as an IRC nick or an OpenVPN opcode. Keys are `<proto>.<fact>`;
+    /// values are already bounded by the parser.
+    fn flowvars(&self, _out: &mut Vec<(&'static str, String)>) {}
 }
 
 /// Where a parser puts what it found.
