@@ -235,7 +235,7 @@ fn metrics_counter(path: &Path, name: &str) -> Option<u64> {
     v.get("counters")?.get(name)?.as_u64()
 }
 
-fn run_kagami(exe: &Path, capture: &Path, work: &Path, memcap: Option<u64>) -> Run {
+fn run_kagami(exe: &Path, capture: &Path, work: &Path, memcap: Option<u64>, app: bool) -> Run {
     let dir = tempfile::tempdir_in(work).expect("temp dir");
     let mut cmd = Command::new(exe);
     cmd.arg("run")
@@ -246,6 +246,9 @@ fn run_kagami(exe: &Path, capture: &Path, work: &Path, memcap: Option<u64>) -> R
         .arg(dir.path());
     if let Some(m) = memcap {
         cmd.arg("--set").arg(format!("flow.memcap={m}"));
+    }
+    if !app {
+        cmd.arg("--set").arg("app.enabled=false");
     }
     let (wall_s, cpu_s, polled) = measure(&mut cmd, &dir.path().join("stderr.txt"));
     let own = metrics_counter(
@@ -462,11 +465,18 @@ fn main() {
             "{m} bytes"
         ))
     );
-    let (mut k_runs, mut s_runs) = (Vec::new(), Vec::new());
+    let (mut k_runs, mut s_runs, mut off_runs) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..runs {
-        let k = run_kagami(&exe, &cap, work.path(), memcap);
+        let k = run_kagami(&exe, &cap, work.path(), memcap, true);
         println!("  kagami   run {}: {}", i + 1, row("", &k).trim_start());
         k_runs.push(k);
+        let off = run_kagami(&exe, &cap, work.path(), memcap, false);
+        println!(
+            "  kagami (app layer off) run {}: {}",
+            i + 1,
+            row("", &off).trim_start()
+        );
+        off_runs.push(off);
         if let Some(y) = &yaml {
             let s = run_suricata(y, &cap, work.path(), memcap);
             println!("  suricata run {}: {}", i + 1, row("", &s).trim_start());
@@ -474,6 +484,7 @@ fn main() {
         }
     }
     let k = summarize(&k_runs);
+    let off = summarize(&off_runs);
     let s = (!s_runs.is_empty()).then(|| summarize(&s_runs));
 
     println!();
@@ -482,6 +493,12 @@ fn main() {
         "sensor (median)", "wall s", "CPU s", "packets/s", "Gbit/s", "peak RSS MiB", "flow recs"
     );
     println!("{}", row("kagami", &k));
+    println!("{}", row("kagami, app layer off", &off));
+    println!(
+        "{:<24} app layer costs {:.0}% of packets/s",
+        "",
+        100.0 * (1.0 - (k.pkts as f64 / k.wall_s) / (off.pkts as f64 / off.wall_s))
+    );
     println!(
         "{:<24} flows evicted under memcap: {}",
         "  kagami flow table",
@@ -542,6 +559,7 @@ fn main() {
         "flow_memcap": memcap,
         "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
         "kagami": { "median": k.to_json(), "runs": k_runs.iter().map(Run::to_json).collect::<Vec<_>>() },
+        "kagami_app_off": { "median": off.to_json(), "runs": off_runs.iter().map(Run::to_json).collect::<Vec<_>>() },
         "suricata": s.as_ref().map(|s| json!({
             "version": suricata_version,
             "median": s.to_json(),

@@ -14,6 +14,7 @@
 //! protocol never sees a raw packet, a sequence number or an output.
 
 pub mod app;
+pub mod harness;
 pub mod registry;
 pub mod util;
 
