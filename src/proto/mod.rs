@@ -18,6 +18,7 @@ pub mod registry;
 pub mod util;
 
 pub mod dns;
+pub mod ssh;
 
 use serde::Serialize;
 
@@ -166,6 +167,7 @@ pub struct AppEvent {
 #[derive(Debug)]
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
+    Ssh(Box<ssh::SshTx>),
 }
 
 impl AppTx {
@@ -175,6 +177,7 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
+            AppTx::Ssh(_) => Some("ssh"),
         }
     }
 }
@@ -185,6 +188,7 @@ impl Serialize for AppTx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
+            AppTx::Ssh(tx) => tx.serialize(s),
         }
     }
 }
