@@ -17,6 +17,7 @@ pub mod app;
 pub mod registry;
 pub mod util;
 
+pub mod dhcp;
 pub mod dns;
 pub mod ssh;
 
@@ -168,6 +169,7 @@ pub struct AppEvent {
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
     Ssh(Box<ssh::SshTx>),
+    Dhcp(Box<dhcp::DhcpTx>),
 }
 
 impl AppTx {
@@ -178,6 +180,7 @@ impl AppTx {
         match self {
             AppTx::Dns(_) => Some("dns"),
             AppTx::Ssh(_) => Some("ssh"),
+            AppTx::Dhcp(_) => Some("dhcp"),
         }
     }
 }
@@ -189,6 +192,7 @@ impl Serialize for AppTx {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
             AppTx::Ssh(tx) => tx.serialize(s),
+            AppTx::Dhcp(tx) => tx.serialize(s),
         }
     }
 }
