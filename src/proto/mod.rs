@@ -19,6 +19,7 @@ pub mod util;
 
 pub mod dhcp;
 pub mod dns;
+pub mod irc;
 pub mod ssh;
 
 use serde::Serialize;
@@ -170,6 +171,7 @@ pub enum AppTx {
     Dns(Box<dns::DnsTx>),
     Ssh(Box<ssh::SshTx>),
     Dhcp(Box<dhcp::DhcpTx>),
+    Irc(Box<irc::IrcTx>),
 }
 
 impl AppTx {
@@ -181,6 +183,7 @@ impl AppTx {
             AppTx::Dns(_) => Some("dns"),
             AppTx::Ssh(_) => Some("ssh"),
             AppTx::Dhcp(_) => Some("dhcp"),
+            AppTx::Irc(_) => None,
         }
     }
 }
@@ -193,6 +196,7 @@ impl Serialize for AppTx {
             AppTx::Dns(tx) => tx.serialize(s),
             AppTx::Ssh(tx) => tx.serialize(s),
             AppTx::Dhcp(tx) => tx.serialize(s),
+            AppTx::Irc(tx) => tx.serialize(s),
         }
     }
 }

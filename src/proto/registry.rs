@@ -11,6 +11,7 @@ pub static PROTOCOLS: &[&ProtoSpec] = &[
     &super::ssh::SPEC,
     &super::dhcp::SPEC,
     &super::dhcp::v6::SPEC_V6,
+    &super::irc::SPEC,
 ];
 
 /// The registry index of protocol `name`.
