@@ -268,7 +268,7 @@ impl AppState for IrcState {
                 None if rest.len() >= MAX_LINE => return Progress::LostSync,
                 None => {
                     return Progress::NeedMore {
-                        consumed: data.len() - rest.len(),
+                        consumed: data.len().saturating_sub(rest.len()),
                         needed: rest.len() + 1,
                     };
                 }
