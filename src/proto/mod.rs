@@ -18,7 +18,10 @@ pub mod harness;
 pub mod registry;
 pub mod util;
 
+pub mod dhcp;
 pub mod dns;
+pub mod irc;
+pub mod ssh;
 
 use serde::Serialize;
 
@@ -167,6 +170,9 @@ pub struct AppEvent {
 #[derive(Debug)]
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
+    Ssh(Box<ssh::SshTx>),
+    Dhcp(Box<dhcp::DhcpTx>),
+    Irc(Box<irc::IrcTx>),
 }
 
 impl AppTx {
@@ -176,6 +182,9 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
+            AppTx::Ssh(_) => Some("ssh"),
+            AppTx::Dhcp(_) => Some("dhcp"),
+            AppTx::Irc(_) => None,
         }
     }
 }
@@ -186,6 +195,9 @@ impl Serialize for AppTx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
+            AppTx::Ssh(tx) => tx.serialize(s),
+            AppTx::Dhcp(tx) => tx.serialize(s),
+            AppTx::Irc(tx) => tx.serialize(s),
         }
     }
 }

@@ -6,7 +6,13 @@
 use super::ProtoSpec;
 
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
-pub static PROTOCOLS: &[&ProtoSpec] = &[&super::dns::SPEC];
+pub static PROTOCOLS: &[&ProtoSpec] = &[
+    &super::dns::SPEC,
+    &super::ssh::SPEC,
+    &super::dhcp::SPEC,
+    &super::dhcp::v6::SPEC_V6,
+    &super::irc::SPEC,
+];
 
 /// The registry index of protocol `name`.
 pub fn index_of(name: &str) -> Option<usize> {
