@@ -18,6 +18,8 @@ pub mod registry;
 pub mod util;
 
 pub mod dns;
+pub mod http;
+pub mod smtp;
 
 use serde::Serialize;
 
@@ -166,6 +168,8 @@ pub struct AppEvent {
 #[derive(Debug)]
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
+    Http(Box<http::HttpTx>),
+    Smtp(Box<smtp::SmtpTx>),
 }
 
 impl AppTx {
@@ -175,6 +179,8 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
+            AppTx::Http(_) => Some("http"),
+            AppTx::Smtp(_) => Some("smtp"),
         }
     }
 }
@@ -185,6 +191,8 @@ impl Serialize for AppTx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
+            AppTx::Http(tx) => tx.serialize(s),
+            AppTx::Smtp(tx) => tx.serialize(s),
         }
     }
 }
