@@ -22,6 +22,8 @@ pub mod dhcp;
 pub mod dns;
 pub mod irc;
 pub mod ssh;
+pub mod http;
+pub mod smtp;
 
 use serde::Serialize;
 
@@ -173,6 +175,8 @@ pub enum AppTx {
     Ssh(Box<ssh::SshTx>),
     Dhcp(Box<dhcp::DhcpTx>),
     Irc(Box<irc::IrcTx>),
+    Http(Box<http::HttpTx>),
+    Smtp(Box<smtp::SmtpTx>),
 }
 
 impl AppTx {
@@ -185,6 +189,8 @@ impl AppTx {
             AppTx::Ssh(_) => Some("ssh"),
             AppTx::Dhcp(_) => Some("dhcp"),
             AppTx::Irc(_) => None,
+            AppTx::Http(_) => Some("http"),
+            AppTx::Smtp(_) => Some("smtp"),
         }
     }
 }
@@ -198,6 +204,8 @@ impl Serialize for AppTx {
             AppTx::Ssh(tx) => tx.serialize(s),
             AppTx::Dhcp(tx) => tx.serialize(s),
             AppTx::Irc(tx) => tx.serialize(s),
+            AppTx::Http(tx) => tx.serialize(s),
+            AppTx::Smtp(tx) => tx.serialize(s),
         }
     }
 }

@@ -12,6 +12,8 @@ pub static PROTOCOLS: &[&ProtoSpec] = &[
     &super::dhcp::SPEC,
     &super::dhcp::v6::SPEC_V6,
     &super::irc::SPEC,
+    &super::http::SPEC,
+    &super::smtp::SPEC,
 ];
 
 /// The registry index of protocol `name`.
