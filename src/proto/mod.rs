@@ -18,6 +18,7 @@ pub mod registry;
 pub mod util;
 
 pub mod dns;
+pub mod tls;
 
 use serde::Serialize;
 
@@ -166,6 +167,7 @@ pub struct AppEvent {
 #[derive(Debug)]
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
+    Tls(Box<tls::TlsTx>),
 }
 
 impl AppTx {
@@ -175,6 +177,7 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
+            AppTx::Tls(_) => Some("tls"),
         }
     }
 }
@@ -185,6 +188,7 @@ impl Serialize for AppTx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
+            AppTx::Tls(tx) => tx.serialize(s),
         }
     }
 }

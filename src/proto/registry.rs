@@ -6,7 +6,7 @@
 use super::ProtoSpec;
 
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
-pub static PROTOCOLS: &[&ProtoSpec] = &[&super::dns::SPEC];
+pub static PROTOCOLS: &[&ProtoSpec] = &[&super::tls::SPEC, &super::dns::SPEC];
 
 /// The registry index of protocol `name`.
 pub fn index_of(name: &str) -> Option<usize> {
