@@ -560,6 +560,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn maximum_record_length() {
+        let mut r = vec![0x17, 0x03, 0x03, 0x48, 0x00]; // 18432 = 2^14 + 2048
+        r.resize(5 + MAX_RECORD_LEN, 0xee);
+        let (rec, used) = parse_record(&r).unwrap();
+        assert_eq!((rec.body.len(), used), (MAX_RECORD_LEN, r.len()));
+        r[4] = 0x01;
+        assert_eq!(
+            parse_record(&r),
+            Err(TlsError::RecordTooLong(MAX_RECORD_LEN + 1))
+        );
+    }
+
+    #[test]
     fn zero_lengths() {
         let (rec, used) = parse_record(&[0x14, 0x03, 0x03, 0x00, 0x00]).unwrap();
         assert_eq!((rec.body.len(), used), (0, 5));

@@ -686,6 +686,61 @@ mod tests {
         assert_eq!(txs(&mut sink).len(), 1);
     }
 
+    /// A TLS 1.3 ServerHello: legacy version 1.2, TLS_AES_128_GCM_SHA256,
+    /// supported_versions 1.3 and an x25519 key share (2-byte key).
+    static TLS13_SERVER_HELLO: &[u8] = &[
+        0x16, 0x03, 0x03, 0x00, 0x3c, // record: handshake, 60 bytes
+        0x02, 0x00, 0x00, 0x38, // ServerHello, 56 bytes
+        0x03, 0x03, // legacy_version TLS 1.2
+        0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+        0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e,
+        0x6f, 0x70, // random (32)
+        0x00, // legacy_session_id_echo: empty
+        0x13, 0x01, // TLS_AES_128_GCM_SHA256 (4865)
+        0x00, // compression null
+        0x00, 0x10, // extensions: 16 bytes
+        0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, // supported_versions: TLS 1.3
+        0x00, 0x33, 0x00, 0x06, 0x00, 0x1d, 0x00, 0x02, 0xaa, 0xbb, // key_share x25519
+    ];
+
+    /// ChangeCipherSpec record (TLS 1.3 middlebox compatibility).
+    static CCS: &[u8] = &[0x14, 0x03, 0x03, 0x00, 0x01, 0x01];
+
+    #[test]
+    fn tls13_after_a_hello_retry_request() {
+        let mut s = new_state(&ProtoConfig::default(), Transport::Tcp);
+        let mut sink = EventSink::default();
+        s.parse(Direction::ToServer, CLIENT_HELLO, &mut sink);
+        // HelloRetryRequest: the same hello with the special random, then CCS.
+        let mut hrr = TLS13_SERVER_HELLO.to_vec();
+        hrr[11..43].copy_from_slice(&parser::HELLO_RETRY_RANDOM);
+        hrr.extend_from_slice(CCS);
+        assert_eq!(
+            s.parse(Direction::ToClient, &hrr, &mut sink),
+            Progress::Done
+        );
+        assert!(sink.events.is_empty());
+        // The real ServerHello, CCS, then encrypted records.
+        let mut flight = TLS13_SERVER_HELLO.to_vec();
+        flight.extend_from_slice(CCS);
+        flight.extend_from_slice(&[0x17, 0x03, 0x03, 0x00, 0x02, 0x01, 0x02]);
+        assert_eq!(
+            feed(s.as_mut(), Direction::ToClient, &flight, &mut sink),
+            Progress::Stop
+        );
+        let t = txs(&mut sink);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].version(), Some(TlsVersion::TLS_1_3));
+        assert_eq!(t[0].ja3s.as_ref().unwrap().string, "771,4865,43-51");
+        assert!(t[0].complete && !t[0].session_resumed);
+        let v = serde_json::to_value(&t[0]).unwrap();
+        assert_eq!(v["tls"]["version"], "TLS 1.3");
+        assert_eq!(
+            v["tls"]["server_handshake"]["exts"],
+            serde_json::json!([43, 51])
+        );
+    }
+
     #[test]
     fn version_names() {
         assert_eq!(TlsVersion::TLS_1_0.name(), "TLSv1");
