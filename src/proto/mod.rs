@@ -24,6 +24,7 @@ pub mod irc;
 pub mod ssh;
 pub mod http;
 pub mod smtp;
+pub mod tls;
 
 use serde::Serialize;
 
@@ -177,6 +178,7 @@ pub enum AppTx {
     Irc(Box<irc::IrcTx>),
     Http(Box<http::HttpTx>),
     Smtp(Box<smtp::SmtpTx>),
+    Tls(Box<tls::TlsTx>),
 }
 
 impl AppTx {
@@ -191,6 +193,7 @@ impl AppTx {
             AppTx::Irc(_) => None,
             AppTx::Http(_) => Some("http"),
             AppTx::Smtp(_) => Some("smtp"),
+            AppTx::Tls(_) => Some("tls"),
         }
     }
 }
@@ -206,6 +209,7 @@ impl Serialize for AppTx {
             AppTx::Irc(tx) => tx.serialize(s),
             AppTx::Http(tx) => tx.serialize(s),
             AppTx::Smtp(tx) => tx.serialize(s),
+            AppTx::Tls(tx) => tx.serialize(s),
         }
     }
 }

@@ -7,6 +7,7 @@ use super::ProtoSpec;
 
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
 pub static PROTOCOLS: &[&ProtoSpec] = &[
+    &super::tls::SPEC,
     &super::dns::SPEC,
     &super::ssh::SPEC,
     &super::dhcp::SPEC,
