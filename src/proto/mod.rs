@@ -18,6 +18,12 @@ pub mod registry;
 pub mod util;
 
 pub mod dns;
+pub mod openvpn;
+pub mod tailscale;
+pub mod wireguard;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use serde::Serialize;
 
@@ -53,6 +59,12 @@ pub struct ProbeInput<'a> {
     /// The client's and the server's port, as hints for tie-breaks only.
     pub client_port: u16,
     pub server_port: u16,
+    /// UDP: the datagrams of this flow probed before `data` while no probe
+    /// had decided (both directions, in arrival order; at most
+    /// `app.udp_probe_packets`), so a probe that answered `NeedMore` can
+    /// confirm across datagrams (a reply naming the request's session id, a
+    /// run of messages with one receiver index). Empty for TCP.
+    pub earlier: &'a [(Direction, Vec<u8>)],
 }
 
 /// What a parser made of the bytes it was given.
@@ -166,6 +178,9 @@ pub struct AppEvent {
 #[derive(Debug)]
 pub enum AppTx {
     Dns(Box<dns::DnsTx>),
+    Openvpn(Box<openvpn::OvpnTx>),
+    Wireguard(Box<wireguard::WgTx>),
+    Tailscale(Box<tailscale::TailscaleTx>),
 }
 
 impl AppTx {
@@ -175,6 +190,7 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
+            AppTx::Openvpn(_) | AppTx::Wireguard(_) | AppTx::Tailscale(_) => None,
         }
     }
 }
@@ -185,6 +201,9 @@ impl Serialize for AppTx {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             AppTx::Dns(tx) => tx.serialize(s),
+            AppTx::Openvpn(tx) => tx.serialize(s),
+            AppTx::Wireguard(tx) => tx.serialize(s),
+            AppTx::Tailscale(tx) => tx.serialize(s),
         }
     }
 }

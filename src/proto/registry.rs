@@ -6,7 +6,14 @@
 use super::ProtoSpec;
 
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
-pub static PROTOCOLS: &[&ProtoSpec] = &[&super::dns::SPEC];
+pub static PROTOCOLS: &[&ProtoSpec] = &[
+    &super::dns::SPEC,
+    &super::openvpn::SPEC,
+    // Tailscale's disco magic before WireGuard's framing (Tailscale
+    // carries WireGuard too).
+    &super::tailscale::SPEC,
+    &super::wireguard::SPEC,
+];
 
 /// The registry index of protocol `name`.
 pub fn index_of(name: &str) -> Option<usize> {
