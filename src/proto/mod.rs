@@ -18,7 +18,10 @@ pub mod registry;
 pub mod util;
 
 pub mod dns;
+pub mod ike;
+pub mod l2tp;
 pub mod openvpn;
+pub mod pptp;
 pub mod tailscale;
 pub mod wireguard;
 
@@ -181,6 +184,9 @@ pub enum AppTx {
     Openvpn(Box<openvpn::OvpnTx>),
     Wireguard(Box<wireguard::WgTx>),
     Tailscale(Box<tailscale::TailscaleTx>),
+    Ike(Box<ike::IkeTx>),
+    Pptp(Box<pptp::PptpTx>),
+    L2tp(Box<l2tp::L2tpTx>),
 }
 
 impl AppTx {
@@ -190,7 +196,12 @@ impl AppTx {
     pub fn event_type(&self) -> Option<&'static str> {
         match self {
             AppTx::Dns(_) => Some("dns"),
-            AppTx::Openvpn(_) | AppTx::Wireguard(_) | AppTx::Tailscale(_) => None,
+            AppTx::Ike(_) => Some("ike"),
+            AppTx::Openvpn(_)
+            | AppTx::Wireguard(_)
+            | AppTx::Tailscale(_)
+            | AppTx::Pptp(_)
+            | AppTx::L2tp(_) => None,
         }
     }
 }
@@ -204,6 +215,9 @@ impl Serialize for AppTx {
             AppTx::Openvpn(tx) => tx.serialize(s),
             AppTx::Wireguard(tx) => tx.serialize(s),
             AppTx::Tailscale(tx) => tx.serialize(s),
+            AppTx::Ike(tx) => tx.serialize(s),
+            AppTx::Pptp(tx) => tx.serialize(s),
+            AppTx::L2tp(tx) => tx.serialize(s),
         }
     }
 }

@@ -8,6 +8,9 @@ use super::ProtoSpec;
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
 pub static PROTOCOLS: &[&ProtoSpec] = &[
     &super::dns::SPEC,
+    &super::ike::SPEC,
+    &super::pptp::SPEC,
+    &super::l2tp::SPEC,
     &super::openvpn::SPEC,
     // Tailscale's disco magic before WireGuard's framing (Tailscale
     // carries WireGuard too).
