@@ -67,6 +67,10 @@ pub struct AppFlow {
     rejected: u64,
     /// Datagrams probed (UDP).
     probed: u32,
+    /// UDP datagrams probed while undecided, kept (each at most
+    /// `probe_depth` bytes, at most `udp_probe_packets` of them) for later
+    /// probes to compare with and for the parser once a probe decides.
+    held: Vec<(Direction, Vec<u8>)>,
     /// The direction whose bytes came first (fed first once recognised).
     first: Option<Direction>,
     events: u32,
@@ -321,6 +325,7 @@ impl AppLayer {
                 sides: Default::default(),
                 rejected: 0,
                 probed: 0,
+                held: Vec::new(),
                 first: None,
                 events: 0,
             })
@@ -467,6 +472,14 @@ impl AppLayer {
         for side in &mut app.sides {
             side.probe_buf = Vec::new();
         }
+        self.release_held(app);
+    }
+
+    /// Frees the datagrams kept while probing.
+    fn release_held(&mut self, app: &mut AppFlow) {
+        let held: usize = app.held.iter().map(|(_, d)| d.len()).sum();
+        self.mem_used = self.mem_used.saturating_sub(held);
+        app.held = Vec::new();
     }
 
     /// Runs the probes over `data`; returns the protocol recognised.
@@ -478,12 +491,27 @@ impl AppLayer {
         client_port: u16,
         server_port: u16,
     ) -> Option<(usize, &'static str)> {
+        let held = std::mem::take(&mut app.held);
+        let verdict = Self::probe_with(app, dir, data, client_port, server_port, &held);
+        app.held = held;
+        verdict
+    }
+
+    fn probe_with(
+        app: &mut AppFlow,
+        dir: Direction,
+        data: &[u8],
+        client_port: u16,
+        server_port: u16,
+        earlier: &[(Direction, Vec<u8>)],
+    ) -> Option<(usize, &'static str)> {
         let input = ProbeInput {
             transport: app.transport,
             dir,
             data,
             client_port,
             server_port,
+            earlier,
         };
         // Protocols that usually live on this port go first; every other
         // protocol is still tried, since ports lie.
@@ -538,15 +566,35 @@ impl AppLayer {
         if app.status == Status::Probing {
             app.probed += 1;
             match self.probe(app, dir, data, client_port, server_port) {
-                Some((i, why)) => self.start(app, i, why),
+                Some((i, why)) => {
+                    self.start(app, i, why);
+                    // What was probed before the decision is parsed first, so
+                    // a probe that waited for confirmation loses nothing.
+                    let held = std::mem::take(&mut app.held);
+                    for (d, datagram) in &held {
+                        self.parse_datagram(app, *d, datagram);
+                    }
+                    app.held = held;
+                    self.release_held(app);
+                }
                 None => {
                     if app.probed >= self.udp_probe_packets || Self::all_rejected(app) {
                         self.fail(app, c);
+                    } else if data.len() <= self.probe_depth
+                        && app.held.len() < usize::try_from(self.udp_probe_packets).unwrap_or(0)
+                    {
+                        app.held.push((dir, data.to_vec()));
+                        self.mem_used += data.len();
                     }
                     return;
                 }
             }
         }
+        self.parse_datagram(app, dir, data);
+    }
+
+    /// Feeds one datagram to the parser.
+    fn parse_datagram(&mut self, app: &mut AppFlow, dir: Direction, data: &[u8]) {
         let side = &mut app.sides[dir.index()];
         if side.stopped {
             side.bytes_after_stop += data.len() as u64;

@@ -73,6 +73,7 @@ pub fn drive(spec: &ProtoSpec, data: &[u8]) -> usize {
                 data: chunk,
                 client_port: 40000,
                 server_port: 443,
+                earlier: &[],
             });
         }
         if stopped[i] {

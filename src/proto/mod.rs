@@ -20,11 +20,20 @@ pub mod util;
 
 pub mod dhcp;
 pub mod dns;
-pub mod irc;
-pub mod ssh;
 pub mod http;
+pub mod ike;
+pub mod irc;
+pub mod l2tp;
+pub mod openvpn;
+pub mod pptp;
 pub mod smtp;
+pub mod ssh;
+pub mod tailscale;
 pub mod tls;
+pub mod wireguard;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use serde::Serialize;
 
@@ -60,6 +69,12 @@ pub struct ProbeInput<'a> {
     /// The client's and the server's port, as hints for tie-breaks only.
     pub client_port: u16,
     pub server_port: u16,
+    /// UDP: the datagrams of this flow probed before `data` while no probe
+    /// had decided (both directions, in arrival order; at most
+    /// `app.udp_probe_packets`), so a probe that answered `NeedMore` can
+    /// confirm across datagrams (a reply naming the request's session id, a
+    /// run of messages with one receiver index). Empty for TCP.
+    pub earlier: &'a [(Direction, Vec<u8>)],
 }
 
 /// What a parser made of the bytes it was given.
@@ -179,6 +194,12 @@ pub enum AppTx {
     Http(Box<http::HttpTx>),
     Smtp(Box<smtp::SmtpTx>),
     Tls(Box<tls::TlsTx>),
+    Openvpn(Box<openvpn::OvpnTx>),
+    Wireguard(Box<wireguard::WgTx>),
+    Tailscale(Box<tailscale::TailscaleTx>),
+    Ike(Box<ike::IkeTx>),
+    Pptp(Box<pptp::PptpTx>),
+    L2tp(Box<l2tp::L2tpTx>),
 }
 
 impl AppTx {
@@ -194,6 +215,12 @@ impl AppTx {
             AppTx::Http(_) => Some("http"),
             AppTx::Smtp(_) => Some("smtp"),
             AppTx::Tls(_) => Some("tls"),
+            AppTx::Ike(_) => Some("ike"),
+            AppTx::Openvpn(_)
+            | AppTx::Wireguard(_)
+            | AppTx::Tailscale(_)
+            | AppTx::Pptp(_)
+            | AppTx::L2tp(_) => None,
         }
     }
 }
@@ -210,6 +237,12 @@ impl Serialize for AppTx {
             AppTx::Http(tx) => tx.serialize(s),
             AppTx::Smtp(tx) => tx.serialize(s),
             AppTx::Tls(tx) => tx.serialize(s),
+            AppTx::Openvpn(tx) => tx.serialize(s),
+            AppTx::Wireguard(tx) => tx.serialize(s),
+            AppTx::Tailscale(tx) => tx.serialize(s),
+            AppTx::Ike(tx) => tx.serialize(s),
+            AppTx::Pptp(tx) => tx.serialize(s),
+            AppTx::L2tp(tx) => tx.serialize(s),
         }
     }
 }

@@ -7,14 +7,24 @@ use super::ProtoSpec;
 
 /// The registered protocols. At most 64 (probe rejections are a bitmask).
 pub static PROTOCOLS: &[&ProtoSpec] = &[
+    // Magic numbers and exact framing first.
     &super::tls::SPEC,
-    &super::dns::SPEC,
     &super::ssh::SPEC,
-    &super::dhcp::SPEC,
-    &super::dhcp::v6::SPEC_V6,
-    &super::irc::SPEC,
     &super::http::SPEC,
     &super::smtp::SPEC,
+    &super::dhcp::SPEC,
+    &super::dhcp::v6::SPEC_V6,
+    // Tailscale's disco magic before WireGuard's framing (Tailscale
+    // carries WireGuard too).
+    &super::tailscale::SPEC,
+    &super::wireguard::SPEC,
+    &super::ike::SPEC,
+    &super::pptp::SPEC,
+    &super::l2tp::SPEC,
+    &super::openvpn::SPEC,
+    // Header sanity and text lines last.
+    &super::dns::SPEC,
+    &super::irc::SPEC,
 ];
 
 /// The registry index of protocol `name`.

@@ -53,6 +53,7 @@ mod tests {
                 data,
                 client_port: 68,
                 server_port: 67,
+                earlier: &[],
             })
         };
         assert!(matches!(p(&parser::tests::request()), Probe::Yes(_)));

@@ -118,6 +118,7 @@ mod tests {
                 data,
                 client_port,
                 server_port: 547,
+                earlier: &[],
             })
         };
         assert!(matches!(p(546, SOLICIT), Probe::Yes(_)));

@@ -56,6 +56,7 @@ mod tests {
             data,
             client_port: 50000,
             server_port: 80,
+            earlier: &[],
         }
     }
 

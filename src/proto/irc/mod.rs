@@ -161,6 +161,7 @@ mod tests {
             data,
             client_port: 40000,
             server_port: 8000,
+            earlier: &[],
         })
     }
 

@@ -57,6 +57,7 @@ mod tests {
             data,
             client_port: 50000,
             server_port: 2500,
+            earlier: &[],
         }
     }
 

@@ -62,6 +62,7 @@ mod tests {
             data,
             client_port: 40000,
             server_port: 2222,
+            earlier: &[],
         })
     }
 

@@ -106,6 +106,7 @@ mod tests {
             data,
             client_port: 40000,
             server_port: 9001,
+            earlier: &[],
         })
     }
 
