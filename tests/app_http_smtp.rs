@@ -5,21 +5,6 @@
 mod common;
 use common::*;
 
-use std::path::Path;
-
-fn tshark_fields(cap: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(cap).args(["-Y", filter, "-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark is needed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
-
 #[test]
 fn http_hosts_and_targets_agree_with_tshark() {
     for name in ["benign/http.pcapng", "download/exe-download.pcap"] {

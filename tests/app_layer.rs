@@ -8,7 +8,6 @@ use common::*;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -122,30 +121,6 @@ fn every_labelled_flow_gets_its_protocol() {
     );
 }
 
-/// Runs a tshark field extraction, one tuple of fields per output line.
-fn tshark_fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut args = vec![
-        "-r".to_string(),
-        capture.display().to_string(),
-        "-Y".into(),
-        filter.into(),
-        "-T".into(),
-        "fields".into(),
-    ];
-    for f in fields {
-        args.push("-e".into());
-        args.push((*f).into());
-    }
-    let out = std::process::Command::new("tshark")
-        .args(&args)
-        .output()
-        .expect("tshark is needed (.ci/setup installs it)");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
-
 fn records<'a>(run: &'a Run, event_type: &str) -> Vec<&'a Value> {
     run.eve
         .iter()
@@ -191,4 +166,130 @@ fn dns_query_names_agree_with_tshark() {
         compared += theirs.len();
     }
     assert!(compared > 10, "only {compared} names compared");
+}
+
+/// Values of one tshark field over a filter, split where tshark joins
+/// several occurrences with commas.
+fn tshark_set(path: &std::path::Path, filter: &str, field: &str) -> BTreeSet<String> {
+    tshark_fields(path, filter, &[field])
+        .into_iter()
+        .flat_map(|f| f.into_iter().next())
+        .flat_map(|s| {
+            if field.ends_with("_full") {
+                vec![s] // a JA3 string has commas of its own
+            } else {
+                s.split(',').map(str::to_string).collect::<Vec<_>>()
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn eve_set(run: &Run, event_type: &str, pointer: &str) -> BTreeSet<String> {
+    records(run, event_type)
+        .iter()
+        .filter_map(|r| {
+            r.pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn tls_sni_ja3_and_ja3s_agree_with_tshark() {
+    let mut compared = 0;
+    for cap in [
+        "benign/google-ssl.pcap",
+        "benign/https-firefox.pcap",
+        "benign/netflix.pcap",
+        "benign/teams.pcap",
+        "tor/tor-port9001.pcap",
+        "mail/smtp-starttls.pcap",
+    ] {
+        let path = shared().join("corpus").join(cap);
+        let (_dir, run) = run_capture(&path, &[]);
+        assert_schema_valid(&run.eve, cap);
+        for (field, filter, pointer) in [
+            (
+                "tls.handshake.extensions_server_name",
+                "tls.handshake.type == 1",
+                "/tls/sni",
+            ),
+            (
+                "tls.handshake.ja3",
+                "tls.handshake.type == 1",
+                "/tls/ja3/hash",
+            ),
+            (
+                "tls.handshake.ja3_full",
+                "tls.handshake.type == 1",
+                "/tls/ja3/string",
+            ),
+            (
+                "tls.handshake.ja3s",
+                "tls.handshake.type == 2",
+                "/tls/ja3s/hash",
+            ),
+        ] {
+            let theirs = tshark_set(&path, filter, field);
+            let ours = eve_set(&run, "tls", pointer);
+            assert_eq!(ours, theirs, "{cap}: {field}");
+            compared += theirs.len();
+        }
+    }
+    assert!(compared > 50, "only {compared} distinct values compared");
+}
+
+#[test]
+fn dhcp_hostnames_and_macs_agree_with_tshark() {
+    let mut compared = 0;
+    for cap in ["devices/dhcp.pcap", "benign/teams.pcap"] {
+        let path = shared().join("corpus").join(cap);
+        let (_dir, run) = run_capture(&path, &[]);
+        assert_schema_valid(&run.eve, cap);
+        let theirs = tshark_set(&path, "dhcp", "dhcp.option.hostname");
+        let ours = eve_set(&run, "dhcp", "/dhcp/hostname");
+        assert_eq!(ours, theirs, "{cap}: hostnames");
+        let theirs = tshark_set(&path, "dhcp", "dhcp.hw.mac_addr");
+        let ours = eve_set(&run, "dhcp", "/dhcp/client_mac");
+        assert_eq!(ours, theirs, "{cap}: client MACs");
+        compared += theirs.len();
+        assert!(
+            records(&run, "dhcp").len() == tshark_fields(&path, "dhcp", &["frame.number"]).len(),
+            "{cap}: one record per DHCP message"
+        );
+    }
+    assert!(compared >= 2);
+}
+
+#[test]
+fn ssh_banners_agree_with_tshark() {
+    let path = shared().join("corpus/benign/ssh.pcap");
+    let (_dir, run) = run_capture(&path, &["--set", "output.stats_interval=0"]);
+    let theirs: BTreeSet<String> = tshark_fields(&path, "ssh.protocol", &["ssh.protocol"])
+        .into_iter()
+        .flat_map(|f| f.into_iter().next())
+        .collect();
+    let ours: BTreeSet<String> = records(&run, "ssh")
+        .iter()
+        .flat_map(|r| {
+            ["client", "server"].map(|side| {
+                let s = &r["ssh"][side];
+                format!(
+                    "SSH-{}-{}",
+                    s["proto_version"].as_str().unwrap_or(""),
+                    s["software_version"].as_str().unwrap_or("")
+                )
+            })
+        })
+        .collect();
+    // tshark prints the whole line, comments included; ours stops at the software version.
+    for t in &theirs {
+        assert!(
+            ours.iter().any(|o| t.starts_with(o.as_str())),
+            "{t} not in {ours:?}"
+        );
+    }
+    assert!(!theirs.is_empty());
 }

@@ -774,6 +774,11 @@ impl AppLayer {
         if let Some(state) = app.state.as_mut() {
             state.finish(&mut self.sink);
         }
+        // What the old protocol finished is still its own.
+        let old = app.spec.map(|s| s.name);
+        for ev in &mut self.sink.events {
+            ev.proto = ev.proto.or(old);
+        }
         app.orig = app.spec;
         let why = app.evidence.unwrap_or("upgrade");
         self.start(app, index, why);
@@ -802,8 +807,9 @@ impl AppLayer {
         if self.sink.events.is_empty() {
             return;
         }
-        let index = app.spec.and_then(|s| registry::index_of(s.name));
+        let current = app.spec.map(|s| s.name);
         for event in self.sink.events.drain(..) {
+            let index = event.proto.or(current).and_then(registry::index_of);
             if app.events >= self.max_events {
                 c.inc(Counter::KagamiAppEventCap);
                 continue;
@@ -816,7 +822,7 @@ impl AppLayer {
                 key: *key,
                 flow_id,
                 client_is_lo,
-                app_proto: app.app_proto(),
+                app_proto: event.proto.or(app.app_proto()),
                 event,
             });
         }

@@ -168,7 +168,11 @@ pub struct EventSink {
 impl EventSink {
     /// Records a finished transaction.
     pub fn push(&mut self, tx: AppTx) {
-        self.events.push(AppEvent { ts: self.ts, tx });
+        self.events.push(AppEvent {
+            ts: self.ts,
+            proto: None,
+            tx,
+        });
     }
     /// Asks the driver to hand what follows to protocol `name`.
     pub fn upgrade(&mut self, name: &'static str) {
@@ -180,6 +184,9 @@ impl EventSink {
 #[derive(Debug)]
 pub struct AppEvent {
     pub ts: Timestamp,
+    /// The protocol that produced it, when the flow has since switched
+    /// protocol (an SMTP transaction finished by STARTTLS).
+    pub proto: Option<&'static str>,
     pub tx: AppTx,
 }
 

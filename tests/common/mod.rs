@@ -267,3 +267,24 @@ pub fn counter(stats: &Value, path: &str) -> u64 {
     v.as_u64()
         .unwrap_or_else(|| panic!("counter {path} missing"))
 }
+
+/// Runs a tshark field extraction (`-Y filter -T fields -e f…`), one tuple
+/// of fields per dissected packet. Out-of-order TCP segments are reassembled,
+/// as kagami does.
+pub fn tshark_fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(capture)
+        .args(["-o", "tcp.reassemble_out_of_order:TRUE"])
+        .args(["-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .expect("tshark is needed (.ci/setup installs it)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
