@@ -1,7 +1,3 @@
-//! The dns parser and state, both transports, through the driver's contract.
+//! The dns parser and state through the driver's contract.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    if let Some(spec) = kagami::proto::registry::by_name("dns") {
-        kagami::proto::harness::drive(spec, data);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kagami::proto::harness::drive_named("dns", data));

@@ -15,7 +15,7 @@ use crate::counters::Counters;
 use crate::flow::stream::{Chunk, Stream};
 
 /// Limits small enough that fuzzing reaches them.
-fn config() -> ProtoConfig {
+pub fn config() -> ProtoConfig {
     ProtoConfig {
         max_message: 4096,
         max_items: 8,
@@ -23,7 +23,8 @@ fn config() -> ProtoConfig {
     }
 }
 
-/// Runs `spec` over `data`; returns how many transactions it produced.
+/// Runs `spec` over `data` (the fuzz layout above); returns how many
+/// transactions it produced.
 pub fn drive(spec: &ProtoSpec, data: &[u8]) -> usize {
     let Some((&ctl, mut rest)) = data.split_first() else {
         return 0;
@@ -39,32 +40,65 @@ pub fn drive(spec: &ProtoSpec, data: &[u8]) -> usize {
         }
         [] => return 0,
     };
-    let cfg = config();
-    let mut state = (spec.new_state)(&cfg, transport);
-    let mut sink = EventSink::default();
-    let mut pending: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-    let mut needed = [0usize; 2];
-    let mut stopped = [false; 2];
-    let mut probed = false;
+    let mut chunks: Vec<Piece<'_>> = Vec::new();
     while let Some((&hdr, tail)) = rest.split_first() {
         let dir = if hdr & 0x80 == 0 {
             Direction::ToServer
         } else {
             Direction::ToClient
         };
-        let i = dir.index();
         let len = usize::from(hdr & 0x7f);
         if len == 0x7f {
             rest = tail;
-            if transport == Transport::Tcp {
-                pending[i].clear();
-                needed[i] = 0;
-                state.on_gap(dir, 100);
-            }
+            chunks.push(Piece::Gap(dir, 100));
             continue;
         }
         let (chunk, next) = tail.split_at((len + 1).min(tail.len()));
         rest = next;
+        chunks.push(Piece::Data(dir, chunk));
+    }
+    feed(spec, transport, &config(), &chunks)
+}
+
+/// One piece of a flow's application data, in arrival order.
+#[derive(Debug, Clone, Copy)]
+pub enum Piece<'a> {
+    /// In-order bytes of one direction (TCP), or one datagram (UDP).
+    Data(Direction, &'a [u8]),
+    /// Bytes of one direction lost (TCP only).
+    Gap(Direction, u64),
+}
+
+/// Feeds a flow's pieces to a new state of `spec`, keeping the driver's
+/// contract (partial messages kept up to `cfg.max_message`, stopped
+/// directions skipped); returns how many transactions it produced, each
+/// rendered as EVE JSON on the way. The first piece also goes to the probe.
+pub fn feed(
+    spec: &ProtoSpec,
+    transport: Transport,
+    cfg: &ProtoConfig,
+    pieces: &[Piece<'_>],
+) -> usize {
+    let mut state = (spec.new_state)(cfg, transport);
+    let mut sink = EventSink::default();
+    let mut pending: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut needed = [0usize; 2];
+    let mut stopped = [false; 2];
+    let mut probed = false;
+    let mut produced = 0;
+    for piece in pieces {
+        let (dir, chunk) = match *piece {
+            Piece::Gap(dir, len) => {
+                if transport == Transport::Tcp {
+                    pending[dir.index()].clear();
+                    needed[dir.index()] = 0;
+                    state.on_gap(dir, len);
+                }
+                continue;
+            }
+            Piece::Data(dir, chunk) => (dir, chunk),
+        };
+        let i = dir.index();
         if !probed {
             probed = true;
             let _ = (spec.probe)(&ProbeInput {
@@ -81,6 +115,17 @@ pub fn drive(spec: &ProtoSpec, data: &[u8]) -> usize {
         }
         let progress = if transport == Transport::Udp {
             state.parse(dir, chunk, &mut sink)
+        } else if pending[i].is_empty() {
+            let p = state.parse(dir, chunk, &mut sink);
+            keep(
+                p,
+                chunk,
+                cfg,
+                &mut pending[i],
+                &mut needed[i],
+                &mut stopped[i],
+            );
+            p
         } else {
             pending[i].extend_from_slice(chunk);
             if pending[i].len() < needed[i] {
@@ -88,36 +133,68 @@ pub fn drive(spec: &ProtoSpec, data: &[u8]) -> usize {
             }
             let buf = std::mem::take(&mut pending[i]);
             let p = state.parse(dir, &buf, &mut sink);
-            if let Progress::NeedMore {
-                consumed,
-                needed: n,
-            } = p
-            {
-                let left = buf.get(consumed..).unwrap_or(&[]);
-                if left.len() > cfg.max_message || n > cfg.max_message {
-                    stopped[i] = true;
-                } else {
-                    pending[i] = left.to_vec();
-                    needed[i] = n;
-                }
-            }
+            keep(
+                p,
+                &buf,
+                cfg,
+                &mut pending[i],
+                &mut needed[i],
+                &mut stopped[i],
+            );
             p
         };
-        match progress {
-            Progress::Stop | Progress::LostSync if transport == Transport::Tcp => stopped[i] = true,
-            _ => {}
+        if transport == Transport::Tcp && matches!(progress, Progress::Stop | Progress::LostSync) {
+            stopped[i] = true;
         }
         sink.upgrade = None;
+        produced += render(&mut sink);
     }
     state.finish(&mut sink);
     let mut vars = Vec::new();
     state.flowvars(&mut vars);
+    produced + render(&mut sink)
+}
+
+/// Keeps what a parser left of `buf`, as the driver does.
+fn keep(
+    p: Progress,
+    buf: &[u8],
+    cfg: &ProtoConfig,
+    pending: &mut Vec<u8>,
+    needed: &mut usize,
+    stopped: &mut bool,
+) {
+    if let Progress::NeedMore {
+        consumed,
+        needed: n,
+    } = p
+    {
+        let left = buf.get(consumed..).unwrap_or(&[]);
+        if left.len() > cfg.max_message || n > cfg.max_message {
+            *stopped = true;
+        } else {
+            pending.clear();
+            pending.extend_from_slice(left);
+            *needed = n;
+        }
+    }
+}
+
+/// Renders and drops the sink's transactions; returns how many.
+fn render(sink: &mut EventSink) -> usize {
     let n = sink.events.len();
-    for ev in &sink.events {
+    for ev in sink.events.drain(..) {
         // Rendering must not fail either.
         let _ = serde_json::to_vec(&ev.tx);
     }
     n
+}
+
+/// Runs the protocol registered as `name` over `data` (see [`drive`]).
+pub fn drive_named(name: &str, data: &[u8]) {
+    if let Some(spec) = super::registry::by_name(name) {
+        drive(spec, data);
+    }
 }
 
 /// Runs TCP reassembly over arbitrary segments: each is 4 bytes of

@@ -1,0 +1,3 @@
+//! The tls parser and state through the driver's contract.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kagami::proto::harness::drive_named("tls", data));
