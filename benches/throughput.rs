@@ -20,7 +20,7 @@
 //! `kagami.process.peak_rss_bytes`; the larger is kept); CPU time is the
 //! children's user + system time from `/proc/self/stat`. Packets and bytes
 //! come from each sensor's last EVE `stats` record. Both sensors write EVE
-//! flow records (Suricata: one eve-log with flow + stats, no rules, app-layer
+//! flow records (Suricata: one eve-log with flow, stats and the protocol records kagami writes, no rules, app-layer
 //! parsers as Debian ships them, `--runmode single`, `-k none`). Results go
 //! to stdout and `target/bench-results/throughput.json`.
 
@@ -268,7 +268,8 @@ fn run_kagami(exe: &Path, capture: &Path, work: &Path, memcap: Option<u64>, app:
     }
 }
 
-/// Debian's suricata.yaml with one eve-log (flow + stats, Community ID on),
+/// Debian's suricata.yaml with one eve-log (flow, stats and the protocol
+/// records kagami writes: dns, tls, http, smtp, ssh, dhcp, ike; Community ID on),
 /// no rules and no command socket, as /work/shared/tools/vs-suricata builds it.
 fn suricata_yaml(dir: &Path) -> PathBuf {
     let src = fs::read_to_string("/etc/suricata/suricata.yaml")
@@ -283,7 +284,10 @@ fn suricata_yaml(dir: &Path) -> PathBuf {
         .unwrap_or(lines.len());
     let outputs = "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: regular\n      \
                    filename: eve.json\n      community-id: true\n      types:\n        - stats:\n            \
-                   totals: yes\n            threads: no\n        - flow\n";
+                   totals: yes\n            threads: no\n        - flow\n\
+                   \x20       - dns\n        - tls:\n            extended: yes\n\
+                   \x20       - http:\n            extended: yes\n        - smtp\n\
+                   \x20       - ssh\n        - dhcp:\n            extended: yes\n        - ike\n";
     let text = format!(
         "{}{outputs}\n{}",
         lines[..start].concat(),

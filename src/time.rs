@@ -48,36 +48,96 @@ pub struct EveTime {
     offset: i32,
 }
 
-impl fmt::Display for EveTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let offset = chrono::FixedOffset::east_opt(self.offset)
-            .unwrap_or(chrono::FixedOffset::east_opt(0).ok_or(fmt::Error)?);
-        let secs = i64::try_from(self.ts.secs()).map_err(|_| fmt::Error)?;
-        let utc =
-            chrono::DateTime::from_timestamp(secs, self.ts.subsec_nanos()).ok_or(fmt::Error)?;
-        write!(
-            f,
-            "{}",
-            utc.with_timezone(&offset)
-                .format_with_items(eve_items().iter())
-        )
+impl EveTime {
+    /// Renders into `buf`; returns the text (31 bytes for years 0–9999).
+    fn render(self, buf: &mut [u8; 32]) -> &str {
+        let offset = i64::from(self.offset.clamp(-86_399, 86_399));
+        let secs = i64::try_from(self.ts.secs()).unwrap_or(i64::MAX / 2) + offset;
+        let micros = self.ts.subsec_nanos() / 1000;
+        let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        let y = y.clamp(0, 9999) as u32;
+        let (hh, mm, ss) = (
+            (tod / 3600) as u32,
+            (tod / 60 % 60) as u32,
+            (tod % 60) as u32,
+        );
+        let sign = if offset < 0 { b'-' } else { b'+' };
+        let off_min = (offset.unsigned_abs() / 60) as u32;
+        let mut w = Writer { buf, at: 0 };
+        w.num(y, 4);
+        w.byte(b'-');
+        w.num(m, 2);
+        w.byte(b'-');
+        w.num(d, 2);
+        w.byte(b'T');
+        w.num(hh, 2);
+        w.byte(b':');
+        w.num(mm, 2);
+        w.byte(b':');
+        w.num(ss, 2);
+        w.byte(b'.');
+        w.num(micros, 6);
+        w.byte(sign);
+        w.num(off_min / 60, 2);
+        w.num(off_min % 60, 2);
+        let n = w.at;
+        // Only ASCII digits and punctuation were written.
+        std::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("")
     }
 }
 
-/// EVE's timestamp layout, parsed once: `2026-11-22T10:00:00.123456+0900`.
-fn eve_items() -> &'static [chrono::format::Item<'static>] {
-    static ITEMS: std::sync::OnceLock<Vec<chrono::format::Item<'static>>> =
-        std::sync::OnceLock::new();
-    ITEMS.get_or_init(|| {
-        chrono::format::StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.6f%z")
-            .parse_to_owned()
-            .unwrap_or_default()
-    })
+/// Fixed-width decimal writer over a stack buffer.
+struct Writer<'a> {
+    buf: &'a mut [u8; 32],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.at) {
+            *slot = b;
+            self.at += 1;
+        }
+    }
+    fn num(&mut self, mut v: u32, width: usize) {
+        let start = self.at;
+        for i in (0..width).rev() {
+            if let Some(slot) = self.buf.get_mut(start + i) {
+                *slot = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+        self.at = (start + width).min(self.buf.len());
+    }
+}
+
+/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11]
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+impl fmt::Display for EveTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 32];
+        f.write_str(self.render(&mut buf))
+    }
 }
 
 impl serde::Serialize for EveTime {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let mut buf = [0u8; 32];
+        s.serialize_str(self.render(&mut buf))
     }
 }
 
@@ -107,6 +167,21 @@ mod tests {
             Timestamp::from_parts(951_782_400, 0).eve(0).to_string(),
             "2000-02-29T00:00:00.000000+0000"
         );
+    }
+
+    /// Every day from 1970 to 2100 agrees with chrono's calendar.
+    #[test]
+    fn calendar_agrees_with_chrono() {
+        for day in 0..47_847i64 {
+            let ts = Timestamp::from_parts(day * 86_400 + 45_296, 7_000);
+            let ours = ts.eve(3600).to_string();
+            let theirs = chrono::DateTime::from_timestamp(day * 86_400 + 45_296, 7_000)
+                .unwrap()
+                .with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
+                .format("%Y-%m-%dT%H:%M:%S%.6f%z")
+                .to_string();
+            assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

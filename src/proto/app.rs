@@ -74,6 +74,8 @@ pub struct AppFlow {
     /// The direction whose bytes came first (fed first once recognised).
     first: Option<Direction>,
     events: u32,
+    /// The parser's flow variables, kept when its state is dropped early.
+    vars: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for AppFlow {
@@ -104,11 +106,28 @@ impl AppFlow {
     }
     /// The parser's facts about the flow (see [`AppState::flowvars`]).
     pub fn flowvars(&self) -> Vec<(&'static str, String)> {
-        let mut v = Vec::new();
+        let mut v = self.vars.clone();
         if let Some(state) = self.state.as_ref() {
             state.flowvars(&mut v);
         }
         v
+    }
+
+    /// Once the parser wants nothing more from either direction, its state
+    /// and buffers are dropped (its flow variables are kept), so a long
+    /// encrypted flow costs only its byte counts.
+    fn retire_if_done(&mut self, sink: &mut EventSink) {
+        if self.status != Status::Parsing || !self.sides.iter().all(|s| s.stopped) {
+            return;
+        }
+        if let Some(mut state) = self.state.take() {
+            state.finish(sink);
+            state.flowvars(&mut self.vars);
+        }
+        for side in &mut self.sides {
+            side.pending = Vec::new();
+            side.probe_buf = Vec::new();
+        }
     }
     /// Payload bytes of one direction so far (TCP: the stream's length).
     pub fn bytes(&self, dir: Direction) -> u64 {
@@ -328,6 +347,7 @@ impl AppLayer {
                 held: Vec::new(),
                 first: None,
                 events: 0,
+                vars: Vec::new(),
             })
         });
         if app.status == Status::Failed {
@@ -416,6 +436,7 @@ impl AppLayer {
                 c.set(Counter::TcpReassemblyMemuse, self.mem_used as u64);
             }
         }
+        app.retire_if_done(&mut self.sink);
         self.collect(app, key, id, lo, out, c);
     }
 
