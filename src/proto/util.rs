@@ -53,6 +53,33 @@ pub fn split_line(data: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((line, data.get(nl + 1..)?))
 }
 
+/// `bytes` without leading and trailing spaces and tabs.
+pub fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |e| e + 1);
+    bytes.get(start..end).unwrap_or(&[])
+}
+
+/// A non-empty run of ASCII digits as a number, without overflow.
+pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

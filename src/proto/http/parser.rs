@@ -4,6 +4,7 @@
 //! (§7.1), the Host field's port (RFC 9110 §7.2) and the probe's check of
 //! a first line. Pure functions over borrowed bytes.
 
+use crate::proto::util::{parse_decimal, trim};
 use thiserror::Error;
 
 /// Most header fields one message head may carry; more is a parse error
@@ -202,33 +203,6 @@ fn fields<'a>(headers: &[httparse::Header<'a>]) -> Result<HeadFields<'a>, HttpEr
         }
     }
     Ok(f)
-}
-
-/// `bytes` without leading and trailing spaces and tabs.
-pub fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t'))
-        .map_or(start, |e| e + 1);
-    bytes.get(start..end).unwrap_or(&[])
-}
-
-/// A non-empty run of ASCII digits as a number, without overflow.
-pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| {
-        if b.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
 }
 
 /// The size on a chunk-size line (RFC 9112 §7.1: hex digits, then optional

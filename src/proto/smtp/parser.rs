@@ -3,6 +3,7 @@
 //! one field value, borrowed. Framing (lines, DATA's end, BDAT chunks) is
 //! the state's job.
 
+use crate::proto::util::{parse_decimal, trim};
 use thiserror::Error;
 
 /// Longest command or reply line waited for, in bytes. RFC 5321 §4.5.3.1.4
@@ -55,10 +56,6 @@ pub struct ReplyLine<'a> {
     pub text: &'a [u8],
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
-    crate::proto::http::parser::trim(bytes)
-}
-
 fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -90,7 +87,7 @@ pub fn parse_command(line: &[u8]) -> Result<Command<'_>, SmtpError> {
         let mut words = arg.split(|&b| b == b' ').filter(|w| !w.is_empty());
         let size = words
             .next()
-            .and_then(crate::proto::http::parser::parse_decimal)
+            .and_then(parse_decimal)
             .ok_or_else(|| SmtpError::BadChunkSize(crate::proto::util::lossy(arg, 32)))?;
         let last = words
             .next()

@@ -286,7 +286,7 @@ impl Scanner {
     }
 
     fn end_address(&mut self) {
-        let addr = crate::proto::http::parser::trim(&self.value);
+        let addr = crate::proto::util::trim(&self.value);
         let list = match self.field {
             Field::To => &mut self.headers.to,
             _ => &mut self.headers.cc,
@@ -301,7 +301,7 @@ impl Scanner {
         let field = std::mem::replace(&mut self.field, Field::Ignored);
         let text = || {
             Some(lossy(
-                crate::proto::http::parser::trim(&self.value),
+                crate::proto::util::trim(&self.value),
                 self.max_string,
             ))
         };
