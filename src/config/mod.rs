@@ -6,11 +6,18 @@
 //! zero memcap) follow in [`Config::validate`]. What the detectors and stages
 //! do with the values is theirs; this module only loads and checks them.
 
+mod detect;
+
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+pub use detect::{
+    BusinessHoursConfig, ConnectionSpikeConfig, DetectConfig, IntelConfig, InventoryConfig, IrcConfig,
+    LargeMailConfig, OffHoursConfig, StateConfig, TorConfig, VpnConfig,
+};
 
 /// The embedded default configuration, exactly as shipped.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
@@ -50,6 +57,17 @@ pub struct Config {
     pub flow: FlowConfig,
     pub stream: StreamConfig,
     pub app: AppConfig,
+    pub detect: DetectConfig,
+    pub tor: TorConfig,
+    pub vpn: VpnConfig,
+    pub irc: IrcConfig,
+    pub large_mail: LargeMailConfig,
+    pub inventory: InventoryConfig,
+    pub business_hours: BusinessHoursConfig,
+    pub off_hours: OffHoursConfig,
+    pub connection_spike: ConnectionSpikeConfig,
+    pub state: StateConfig,
+    pub intel: IntelConfig,
     pub output: OutputConfig,
 }
 
@@ -199,11 +217,21 @@ impl Config {
 
     /// Semantic checks the types alone cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for net in &self.network.home_net {
-            net.parse::<IpNet>().map_err(|e| ConfigError::BadValue {
-                key: "network.home_net".into(),
-                message: format!("`{net}` is not a CIDR network ({e}); write it like 10.0.0.0/8"),
-            })?;
+        let cidr_lists: [(&str, &[String]); 6] = [
+            ("network.home_net", &self.network.home_net),
+            ("tor.allow", &self.tor.allow),
+            ("vpn.allow", &self.vpn.allow),
+            ("irc.allow", &self.irc.allow),
+            ("large_mail.allow", &self.large_mail.allow),
+            ("off_hours.allow", &self.off_hours.allow),
+        ];
+        for (key, list) in cidr_lists {
+            for net in list {
+                parse_net(net).map_err(|message| ConfigError::BadValue {
+                    key: key.into(),
+                    message,
+                })?;
+            }
         }
         parse_utc_offset(&self.output.utc_offset).map_err(|message| ConfigError::BadValue {
             key: "output.utc_offset".into(),
@@ -240,17 +268,29 @@ impl Config {
 
     /// The home networks, parsed.
     pub fn home_nets(&self) -> Vec<IpNet> {
-        self.network
-            .home_net
-            .iter()
-            .filter_map(|n| n.parse().ok())
-            .collect()
+        nets(&self.network.home_net)
     }
 
     /// The effective configuration as TOML, for `kagami check-config`.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
+}
+
+/// Parses a CIDR network, or a single address as a /32 or /128.
+pub fn parse_net(s: &str) -> Result<IpNet, String> {
+    if let Ok(n) = s.parse::<IpNet>() {
+        return Ok(n);
+    }
+    s.parse::<std::net::IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("`{s}` is not an address or a CIDR network; write it like 10.1.2.3 or 10.0.0.0/8"))
+}
+
+/// A list of networks as validated by [`Config::validate`] (bad entries, which
+/// validation refuses, are skipped).
+pub fn nets(list: &[String]) -> Vec<IpNet> {
+    list.iter().filter_map(|n| parse_net(n).ok()).collect()
 }
 
 /// Parses `+HHMM` / `-HHMM` (also `+HH:MM`) into seconds east of UTC.
