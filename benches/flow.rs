@@ -48,6 +48,7 @@ fn tcp(ts: u64, src: IpAddr, sport: u16, dst: IpAddr, dport: u16, flags: u8) -> 
         vlan: [0; 2],
         wire_len: 1514,
         tunnel_depth: 0,
+        src_mac: None,
     }
 }
 

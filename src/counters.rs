@@ -189,7 +189,19 @@ counters! {
     KagamiOutputStats => "kagami.output.stats", Sum;
     /// Application-layer records (dns, tls, http, …).
     KagamiOutputApp => "kagami.output.app", Sum;
+    /// ARP senders not passed on because too many arrived between two packets' worth of work.
+    KagamiDecodeArpDropped => "kagami.decode.arp_dropped", Sum;
+    /// Alert records.
+    KagamiOutputAlert => "kagami.output.alert", Sum;
     KagamiOutputBytes => "kagami.output.bytes", Sum;
+    /// Alerts raised (Suricata's `detect.alert`).
+    DetectAlert => "detect.alert", Sum;
+    /// Host-level alerts held back by `detect.host_alert_window`.
+    DetectAlertsSuppressed => "detect.alerts_suppressed", Sum;
+    /// Alerts a flow had already raised (one per flow and signature).
+    KagamiDetectRepeatSuppressed => "kagami.detect.repeat_suppressed", Sum;
+    /// Hosts forgotten by the host detectors at `detect.max_hosts`.
+    KagamiDetectHostsEvicted => "kagami.detect.hosts_evicted", Sum;
     KagamiOutputErrors => "kagami.output.write_errors", Sum;
 }
 

@@ -15,7 +15,8 @@ use thiserror::Error;
 use crate::capture::{CaptureError, CaptureStats, PacketSource, Poll, RawPacket};
 use crate::config::{Config, parse_utc_offset};
 use crate::counters::{Counter, Counters};
-use crate::decode::Decoder;
+use crate::decode::{ArpSighting, Decoder};
+use crate::detect::{Alert, DetectError, DetectStage, DeviceSighting, SightingSource};
 use crate::flow::{FlowEnd, FlowTable};
 use crate::output::{EveRecord, JsonLines, SinkError};
 use crate::proto::app::{AppLayer, FlowEvent};
@@ -43,6 +44,10 @@ pub struct Engine {
     app: AppLayer,
     /// Transactions finished and not yet written.
     app_events: Vec<FlowEvent>,
+    detect: DetectStage,
+    /// Alerts raised and not yet written.
+    alerts: Vec<Alert>,
+    arp: Vec<ArpSighting>,
     /// Every counter of this engine.
     pub counters: Counters,
     eve: JsonLines,
@@ -65,9 +70,14 @@ struct MetricsRecord<'a> {
 }
 
 impl Engine {
-    /// An engine writing EVE to `eve` and kagami's metrics to `metrics`.
-    pub fn new(cfg: &Config, eve: JsonLines, metrics: Option<JsonLines>) -> Engine {
-        Engine {
+    /// An engine writing EVE to `eve` and kagami's metrics to `metrics`;
+    /// fails when a detector cannot load its signatures, lists or state.
+    pub fn new(
+        cfg: &Config,
+        eve: JsonLines,
+        metrics: Option<JsonLines>,
+    ) -> Result<Engine, DetectError> {
+        Ok(Engine {
             utc_offset: parse_utc_offset(&cfg.output.utc_offset).unwrap_or(0),
             stats_interval: u64::from(cfg.output.stats_interval),
             write_flows: cfg.output.flow,
@@ -75,6 +85,9 @@ impl Engine {
             table: FlowTable::new(&cfg.flow),
             app: AppLayer::new(cfg),
             app_events: Vec::new(),
+            detect: DetectStage::new(cfg)?,
+            alerts: Vec::new(),
+            arp: Vec::new(),
             counters: Counters::default(),
             eve,
             metrics,
@@ -85,7 +98,17 @@ impl Engine {
             next_stats_s: 0,
             events: BTreeMap::new(),
             last_packet_wall: None,
-        }
+        })
+    }
+
+    /// The detector stage (its start-up notes, its signature table).
+    pub fn detect(&self) -> &DetectStage {
+        &self.detect
+    }
+
+    /// Warnings for the operator since the last call (a baseline not saved).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        self.detect.take_warnings()
     }
 
     /// Processes one packet.
@@ -109,15 +132,31 @@ impl Engine {
             table,
             app,
             app_events,
+            detect,
+            alerts,
             counters,
             ended,
             ..
         } = self;
         decoder.decode(pkt, counters, &mut |d, c| {
             if let Some((key, flow, dir)) = table.update(d, c, ended) {
+                let before = app_events.len();
+                let proto_before = flow.app.as_ref().and_then(|a| a.app_proto());
                 app.packet(&key, flow, dir, d, c, app_events);
+                let new = app_events.get(before..).unwrap_or(&[]);
+                detect.packet(&key, flow, dir, d, proto_before, new, c, alerts);
             }
         });
+        decoder.take_arp(&mut self.arp);
+        for a in self.arp.drain(..) {
+            self.detect.device(DeviceSighting {
+                ts: a.ts,
+                mac: a.mac,
+                ip: Some(a.ip.into()),
+                hostname: None,
+                source: SightingSource::Arp,
+            });
+        }
         self.write_ended()
     }
 
@@ -166,6 +205,7 @@ impl Engine {
         self.last_tick_s = now.secs();
         self.decoder.tick(now, &mut self.counters);
         self.table.tick(now, &mut self.counters, &mut self.ended);
+        self.detect.tick(now, &mut self.counters, &mut self.alerts);
         self.write_ended()?;
         if self.stats_interval > 0 && now.secs() >= self.next_stats_s {
             self.write_stats()?;
@@ -175,17 +215,24 @@ impl Engine {
     }
 
     fn write_ended(&mut self) -> Result<(), SinkError> {
-        if self.ended.is_empty() && self.app_events.is_empty() {
+        if self.ended.is_empty() && self.app_events.is_empty() && self.alerts.is_empty() {
             return Ok(());
         }
         let mut ended = std::mem::take(&mut self.ended);
         // Ended flows give up their last transactions first, so a flow's
-        // protocol records come before its flow record.
+        // protocol records and alerts come before its flow record.
         for end in &mut ended {
+            let before = self.app_events.len();
             self.app
                 .flow_end(end, &mut self.counters, &mut self.app_events);
+            let new = self.app_events.get(before..).unwrap_or(&[]);
+            self.detect
+                .flow_end(end, new, &mut self.counters, &mut self.alerts);
         }
         let mut result = self.write_app_events();
+        if result.is_ok() {
+            result = self.write_alerts();
+        }
         if self.write_flows && result.is_ok() {
             for end in &ended {
                 let rec = EveRecord::flow_end(end, self.utc_offset);
@@ -214,6 +261,29 @@ impl Engine {
         let mut events = events;
         events.clear();
         self.app_events = events;
+        result
+    }
+
+    fn write_alerts(&mut self) -> Result<(), SinkError> {
+        let alerts = std::mem::take(&mut self.alerts);
+        let mut result = Ok(());
+        for a in &alerts {
+            let Some(sig) = self.detect.signatures().get(a.sig) else {
+                continue;
+            };
+            let rec = EveRecord::alert(a, sig, self.utc_offset);
+            self.counters.inc(Counter::DetectAlert);
+            if let Err(e) = self.eve.write(&rec, &mut self.counters) {
+                result = Err(e);
+                break;
+            }
+            *self.events.entry("alert").or_insert(0) += 1;
+            self.counters.inc(Counter::KagamiOutputRecords);
+            self.counters.inc(Counter::KagamiOutputAlert);
+        }
+        let mut alerts = alerts;
+        alerts.clear();
+        self.alerts = alerts;
         result
     }
 
@@ -266,6 +336,10 @@ impl Engine {
         {
             self.write_ended()?;
         }
+        self.write_ended()?;
+        let now = self.now;
+        self.detect
+            .finish(now, &mut self.counters, &mut self.alerts);
         self.write_ended()?;
         self.write_stats()?;
         self.eve.flush(&mut self.counters)?;
@@ -352,7 +426,9 @@ pub fn fuzz_frames(data: &[u8]) {
     let Ok(eve) = JsonLines::open(std::path::Path::new("/dev"), "null") else {
         return;
     };
-    let mut engine = Engine::new(cfg, eve, None);
+    let Ok(mut engine) = Engine::new(cfg, eve, None) else {
+        return;
+    };
     let mut rest = data;
     let mut ts = Timestamp(1_700_000_000_000_000_000);
     while let Some((len, tail)) = rest.split_first_chunk::<2>() {

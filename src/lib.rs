@@ -2,7 +2,8 @@
 //! indicators that writes Suricata's EVE JSON.
 //!
 //! The data path, one module per stage:
-//! [`capture`] → [`decode`] → [`flow`] → [`output`], tied together by
+//! [`capture`] → [`decode`] → [`flow`] → [`proto`] → [`detect`] →
+//! [`output`], tied together by
 //! [`engine`]. [`config`] loads the settings, [`counters`] names every count,
 //! [`time`] keeps packet time, and [`synth`] writes the project's own test
 //! captures.
@@ -12,6 +13,7 @@ pub mod capture;
 pub mod config;
 pub mod counters;
 pub mod decode;
+pub mod detect;
 pub mod engine;
 pub mod flow;
 pub mod output;

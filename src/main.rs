@@ -189,7 +189,15 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     } else {
         Some(JsonLines::open(&cfg.output.dir, &cfg.output.metrics_file)?)
     };
-    let mut engine = Engine::new(&cfg, eve, metrics);
+    let mut engine = Engine::new(&cfg, eve, metrics).map_err(|e| Failure {
+        code: 2,
+        error: anyhow::Error::new(e).context("cannot start the detectors"),
+    })?;
+    if !args.quiet {
+        for note in engine.detect().notes() {
+            eprintln!("kagami: detector {note}");
+        }
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     // The first SIGINT/SIGTERM ends the run cleanly (flows flushed, final
@@ -210,6 +218,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     progress.clear();
     let cap = source.stats();
     for w in source.warnings() {
+        eprintln!("kagami: warning: {w}");
+    }
+    for w in engine.take_warnings() {
         eprintln!("kagami: warning: {w}");
     }
     result?;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use detect::{
-    BusinessHoursConfig, ConnectionSpikeConfig, DetectConfig, IntelConfig, InventoryConfig, IrcConfig,
-    LargeMailConfig, OffHoursConfig, StateConfig, TorConfig, VpnConfig,
+    BusinessHoursConfig, ConnectionSpikeConfig, DetectConfig, IntelConfig, InventoryConfig,
+    IrcConfig, LargeMailConfig, OffHoursConfig, StateConfig, TorConfig, VpnConfig,
 };
 
 /// The embedded default configuration, exactly as shipped.
@@ -282,9 +282,9 @@ pub fn parse_net(s: &str) -> Result<IpNet, String> {
     if let Ok(n) = s.parse::<IpNet>() {
         return Ok(n);
     }
-    s.parse::<std::net::IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("`{s}` is not an address or a CIDR network; write it like 10.1.2.3 or 10.0.0.0/8"))
+    s.parse::<std::net::IpAddr>().map(IpNet::from).map_err(|_| {
+        format!("`{s}` is not an address or a CIDR network; write it like 10.1.2.3 or 10.0.0.0/8")
+    })
 }
 
 /// A list of networks as validated by [`Config::validate`] (bad entries, which

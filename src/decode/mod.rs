@@ -88,6 +88,8 @@ pub struct Decoded<'a> {
     pub wire_len: u32,
     /// Encapsulation layers removed to get here.
     pub tunnel_depth: u8,
+    /// Source MAC address of the innermost Ethernet frame, if there was one.
+    pub src_mac: Option<[u8; 6]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,10 +98,25 @@ struct Ctx {
     wire_len: u32,
     vlan: [u16; 2],
     depth: u8,
+    /// Source MAC of the innermost Ethernet frame so far.
+    src_mac: Option<[u8; 6]>,
 }
+
+/// The sender of an ARP packet: a device claiming an IPv4 address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArpSighting {
+    pub ts: Timestamp,
+    pub mac: [u8; 6],
+    pub ip: std::net::Ipv4Addr,
+}
+
+/// ARP senders kept between two calls of [`Decoder::take_arp`].
+pub const MAX_ARP_PENDING: usize = 4096;
 
 /// The decoder: stateless but for fragment reassembly.
 pub struct Decoder {
+    /// ARP senders seen and not yet taken.
+    arp: Vec<ArpSighting>,
     max_layers: u8,
     vxlan_ports: Vec<u16>,
     defrag: Defrag,
@@ -111,6 +128,7 @@ impl Decoder {
     /// A decoder configured from `[decode]` and `[defrag]`.
     pub fn new(cfg: &Config) -> Decoder {
         Decoder {
+            arp: Vec::new(),
             max_layers: u8::try_from(cfg.decode.max_layers).unwrap_or(u8::MAX),
             vxlan_ports: cfg.decode.vxlan_ports.clone(),
             defrag: Defrag::new(
@@ -119,6 +137,11 @@ impl Decoder {
                 cfg.defrag.timeout,
             ),
         }
+    }
+
+    /// ARP senders seen since the last call (the caller decides what they mean).
+    pub fn take_arp(&mut self, into: &mut Vec<ArpSighting>) {
+        into.append(&mut self.arp);
     }
 
     /// Expires stale fragment trackers (call about once a second of packet time).
@@ -145,6 +168,7 @@ impl Decoder {
             wire_len,
             vlan: [0; 2],
             depth: 0,
+            src_mac: None,
         };
         let data = pkt.data;
         match pkt.link {
@@ -219,7 +243,8 @@ impl Decoder {
         }
     }
 
-    fn ethernet(&mut self, frame: &[u8], ctx: Ctx, c: &mut Counters, out: &mut Out<'_>) {
+    fn ethernet(&mut self, frame: &[u8], mut ctx: Ctx, c: &mut Counters, out: &mut Out<'_>) {
+        ctx.src_mac = frame.get(6..12).and_then(|m| <[u8; 6]>::try_from(m).ok());
         match LaxSlicedPacket::from_ethernet(frame) {
             Ok(lax) => self.sliced(&lax, ctx, c, out),
             Err(_) => {
@@ -290,7 +315,22 @@ impl Decoder {
                     self.other_ether_type(lax, ctx, c, out);
                 }
             }
-            Some(LaxNetSlice::Arp(_)) => c.inc(Counter::DecoderArp),
+            Some(LaxNetSlice::Arp(arp)) => {
+                c.inc(Counter::DecoderArp);
+                let mac = <[u8; 6]>::try_from(arp.sender_hw_addr()).ok();
+                let ip = <[u8; 4]>::try_from(arp.sender_protocol_addr()).ok();
+                if let (Some(mac), Some(ip)) = (mac, ip) {
+                    if self.arp.len() < MAX_ARP_PENDING {
+                        self.arp.push(ArpSighting {
+                            ts: ctx.ts,
+                            mac,
+                            ip: ip.into(),
+                        });
+                    } else {
+                        c.inc(Counter::KagamiDecodeArpDropped);
+                    }
+                }
+            }
             Some(LaxNetSlice::Ipv4(ip)) => {
                 c.inc(Counter::DecoderIpv4);
                 let h = ip.header();
@@ -472,6 +512,7 @@ impl Decoder {
             vlan: ctx.vlan,
             wire_len: ctx.wire_len,
             tunnel_depth: ctx.depth,
+            src_mac: ctx.src_mac,
         };
         match proto {
             ip_proto::TCP => {

@@ -80,6 +80,7 @@ mod tests {
             vlan: [0; 2],
             wire_len: 60,
             tunnel_depth: 0,
+            src_mac: None,
         }
     }
 

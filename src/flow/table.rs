@@ -108,6 +108,9 @@ pub struct Flow {
     pub tunnel_depth: u8,
     /// Application-layer state, from the first packet with a payload.
     pub app: Option<Box<AppFlow>>,
+    /// Signatures this flow has raised, one bit per entry of the table
+    /// (a flow alerts at most once per signature).
+    pub alerted: u64,
 }
 
 impl Flow {
@@ -515,6 +518,7 @@ fn new_flow(key: &FlowKey, lo_to_hi: bool, d: &Decoded<'_>, c: &mut Counters) ->
         state: FlowState::New,
         tunnel_depth: d.tunnel_depth,
         app: None,
+        alerted: 0,
     }
 }
 
@@ -594,6 +598,7 @@ mod tests {
             vlan: [0; 2],
             wire_len: 60,
             tunnel_depth: 0,
+            src_mac: None,
         }
     }
 

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::decode::ip_proto;
 use crate::decode::tcp_flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
+use crate::detect::alert::{Alert, AlertObject};
+use crate::detect::signature::Signature;
 use crate::flow::community_id::community_id;
 use crate::flow::key::Endpoint;
 use crate::flow::{Direction, FlowEnd, FlowKey};
@@ -50,6 +52,8 @@ pub struct EveRecord<'a> {
     pub app_proto_orig: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub community_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<AlertObject<'a>>,
     /// The protocol objects of an application-layer record (`dns`, `tls`, …).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub app: Option<&'a AppTx>,
@@ -83,6 +87,7 @@ impl<'a> EveRecord<'a> {
             app_proto: None,
             app_proto_orig: None,
             community_id: None,
+            alert: None,
             app: None,
             metadata: None,
             flow: None,
@@ -143,7 +148,7 @@ impl<'a> EveRecord<'a> {
             age: f.last.secs_since(f.start),
             state: f.state.name(),
             reason: end.reason.name(),
-            alerted: false,
+            alerted: f.alerted != 0,
         });
         if let Some(t) = f.tcp {
             let all = t.flags_ts | t.flags_tc;
@@ -181,6 +186,28 @@ impl<'a> EveRecord<'a> {
             self.dest_port = Some(server.1);
         }
         self.proto = Some(proto_name(key.proto));
+    }
+
+    /// An `alert` record; `sig` is the alert's entry of the signature table.
+    pub fn alert(a: &'a Alert, sig: &'a Signature, utc_offset: i32) -> EveRecord<'a> {
+        let mut r = EveRecord::new("alert", a.ts, utc_offset);
+        if let Some(f) = &a.flow {
+            r.flow_header(f.flow_id, &f.key, f.client, f.server);
+            r.app_proto = f.app_proto;
+            r.app_proto_orig = f.app_proto_orig;
+            r.community_id = Some(community_id(
+                0,
+                f.client.0,
+                f.server.0,
+                f.key.proto,
+                f.client.1,
+                f.server.1,
+            ));
+        } else if let Some(host) = a.host {
+            r.src_ip = Some(host);
+        }
+        r.alert = Some(AlertObject::new(a, sig));
+        r
     }
 
     /// The record of an application-layer transaction (`dns`, `tls`, …), or

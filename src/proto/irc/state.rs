@@ -30,8 +30,9 @@ pub struct IrcDcc {
     pub peer: Option<String>,
 }
 
-/// An IRC session's facts, owned. Pushed once per DCC offer (with `dcc`
-/// set to that offer) and once at the flow's end (with `dcc` unset).
+/// An IRC session's facts, owned. Pushed when the client first joins a
+/// channel, once per DCC offer (with `dcc` set to that offer) and once at
+/// the flow's end (with `dcc` unset).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IrcTx {
     /// The nick in use: the client's last NICK, or the one the server's
@@ -126,6 +127,7 @@ impl IrcState {
         } else if m.is("PASS") {
             self.tx.password_sent = true;
         } else if m.is("JOIN") {
+            let had_channels = !self.tx.channels.is_empty();
             if let Some(list) = p.get(0) {
                 for ch in list
                     .split(|b| *b == b',')
@@ -134,6 +136,12 @@ impl IrcState {
                     let ch = self.s(ch);
                     push_unique(&mut self.tx.channels, ch, self.max_items);
                 }
+            }
+            // The first channel joined completes the picture of the session
+            // (who, where, which channels): a snapshot goes to the detectors
+            // now rather than when the session ends hours later.
+            if !had_channels && !self.tx.channels.is_empty() {
+                out.push(AppTx::Irc(Box::new(self.tx.clone())));
             }
         } else if m.is("PART") {
             self.tx.parts += 1;

@@ -102,6 +102,32 @@ pub struct TlsCertificate {
     pub sans: Vec<String>,
 }
 
+impl TlsCertificate {
+    /// The subject's common name (the last `CN=` of the DN), if any.
+    pub fn subject_cn(&self) -> Option<&str> {
+        dn_cn(&self.subject)
+    }
+    /// The issuer's common name, if any.
+    pub fn issuer_cn(&self) -> Option<&str> {
+        dn_cn(&self.issuer)
+    }
+    /// The names the certificate is for: its subject CN, then its SANs.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.subject_cn()
+            .into_iter()
+            .chain(self.sans.iter().map(String::as_str))
+    }
+}
+
+/// The value of the last `CN=` attribute of an RFC 4514-style DN.
+fn dn_cn(dn: &str) -> Option<&str> {
+    dn.split(", ")
+        .filter_map(|rdn| rdn.strip_prefix("CN="))
+        .last()
+        .map(str::trim)
+        .filter(|cn| !cn.is_empty())
+}
+
 /// A fingerprint string and its hash (JA3, JA3S).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ja3 {
