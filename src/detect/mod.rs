@@ -18,6 +18,8 @@
 //! lists from `signatures/` ([`lists`]). All time is packet time.
 
 pub mod alert;
+pub mod baseline;
+pub mod calendar;
 pub mod host;
 pub mod indicator;
 pub mod irc;
