@@ -366,6 +366,16 @@ impl HostBaseline {
         })
     }
 
+    /// A copy with the running minute folded in, as [`roll`](Self::roll) to
+    /// the next minute would; unchanged if the running minute is empty.
+    pub fn finished(&self, params: &SpikeParams) -> HostBaseline {
+        let mut done = self.clone();
+        if done.current.connections > 0 {
+            done.roll(self.minute.saturating_add(1), params);
+        }
+        done
+    }
+
     /// The running minute's counts.
     pub fn current(&self) -> &MinuteCounter {
         &self.current
@@ -400,15 +410,17 @@ struct StoreVersion {
 #[derive(Debug, Clone)]
 pub struct BaselineStore {
     hosts: HashMap<IpAddr, HostBaseline>,
+    params: SpikeParams,
     max_hosts: usize,
     evicted: u64,
 }
 
 impl BaselineStore {
     /// An empty store holding at most `max_hosts` hosts (`detect.max_hosts`).
-    pub fn new(max_hosts: u64) -> Self {
+    pub fn new(params: SpikeParams, max_hosts: u64) -> Self {
         BaselineStore {
             hosts: HashMap::new(),
+            params,
             max_hosts: usize::try_from(max_hosts).unwrap_or(usize::MAX).max(1),
             evicted: 0,
         }
@@ -422,8 +434,8 @@ impl BaselineStore {
     /// Loads `<dir>/baselines.json`. A missing file is an empty store; an
     /// unreadable, corrupt or other-version file is an empty store and a
     /// warning. Beyond `max_hosts`, the most recently seen hosts are kept.
-    pub fn load(dir: &Path, max_hosts: u64) -> (Self, Option<StoreWarning>) {
-        let mut store = BaselineStore::new(max_hosts);
+    pub fn load(dir: &Path, params: SpikeParams, max_hosts: u64) -> (Self, Option<StoreWarning>) {
+        let mut store = BaselineStore::new(params, max_hosts);
         let path = Self::path(dir);
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
@@ -474,7 +486,9 @@ impl BaselineStore {
 
     /// Writes `<dir>/baselines.json` atomically: a temporary file in `dir`,
     /// flushed to disk, renamed over the old one, and the directory synced.
-    /// Creates `dir` if needed. The running minutes are not saved.
+    /// Creates `dir` if needed. Each host's running minute is saved folded
+    /// into its statistics (as if it had ended), since its destination set is
+    /// not saved; the live baselines are unchanged.
     pub fn save(&self, dir: &Path) -> Result<(), StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
@@ -486,7 +500,7 @@ impl BaselineStore {
             .iter()
             .map(|(host, b)| StoreEntry {
                 host: *host,
-                baseline: b.clone(),
+                baseline: b.finished(&self.params),
             })
             .collect();
         hosts.sort_by_key(|e| e.host);
@@ -515,20 +529,14 @@ impl BaselineStore {
     /// Counts one new outbound connection from `host` to `dest` at
     /// packet-time `minute`; see [`HostBaseline::observe`]. A new host beyond
     /// `max_hosts` evicts the least recently seen ones first.
-    pub fn observe(
-        &mut self,
-        host: IpAddr,
-        minute: u64,
-        dest: IpAddr,
-        params: &SpikeParams,
-    ) -> Option<Spike> {
+    pub fn observe(&mut self, host: IpAddr, minute: u64, dest: IpAddr) -> Option<Spike> {
         if !self.hosts.contains_key(&host) && self.hosts.len() >= self.max_hosts {
             self.evict();
         }
         self.hosts
             .entry(host)
             .or_insert_with(|| HostBaseline::new(minute))
-            .observe(minute, dest, params)
+            .observe(minute, dest, &self.params)
     }
 
     /// Drops the least recently seen sixteenth of the hosts (at least one), so
@@ -809,24 +817,32 @@ mod tests {
 
     fn sample_store() -> BaselineStore {
         let p = params();
-        let mut store = BaselineStore::new(100);
+        let mut store = BaselineStore::new(p, 100);
         for h in 0..5u32 {
             let host = IpAddr::V4(Ipv4Addr::from(0x0a00_0001 + h));
             for m in 0..30 {
                 for i in 0..(h + 3) {
-                    store.observe(host, m, dest(i * m as u32 % 7), &p);
+                    store.observe(host, m, dest(i * m as u32 % 7));
                 }
             }
         }
-        store.observe("fd00::5".parse().unwrap(), 29, dest(1), &p);
+        store.observe("fd00::5".parse().unwrap(), 29, dest(1));
         store
     }
 
-    fn stats(store: &BaselineStore) -> Vec<(IpAddr, Ewm, Ewm, u64, u64)> {
+    /// Each host's saved figures; `finished` folds the running minute first, as a save does.
+    fn stats(store: &BaselineStore, finished: bool) -> Vec<(IpAddr, Ewm, Ewm, u64, u64)> {
         let mut v: Vec<_> = store
             .hosts
             .iter()
-            .map(|(ip, b)| (*ip, b.connections, b.destinations, b.minutes, b.minute))
+            .map(|(ip, b)| {
+                let b = if finished {
+                    b.finished(&store.params)
+                } else {
+                    b.clone()
+                };
+                (*ip, b.connections, b.destinations, b.minutes, b.minute)
+            })
             .collect();
         v.sort_by_key(|t| t.0);
         v
@@ -837,27 +853,56 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = sample_store();
         store.save(dir.path()).unwrap();
-        let (loaded, warning) = BaselineStore::load(dir.path(), 100);
+        let (loaded, warning) = BaselineStore::load(dir.path(), params(), 100);
         assert!(warning.is_none(), "{warning:?}");
-        assert_eq!(stats(&loaded), stats(&store));
         assert_eq!(loaded.len(), 6);
+        // What was loaded is what was saved: the baselines with minute 29 folded in.
+        assert_eq!(stats(&loaded, false), stats(&store, true));
+        assert_ne!(stats(&loaded, false), stats(&store, false));
+        assert_eq!(
+            loaded.get(&"10.0.0.1".parse().unwrap()).unwrap().minutes,
+            30
+        );
         // The file is JSON with a version.
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.path().join(STORE_FILE)).unwrap()).unwrap();
         assert_eq!(json["version"], 1);
         assert_eq!(json["hosts"][0]["host"], "10.0.0.1");
-        // A second save replaces the first.
-        store.save(dir.path()).unwrap();
-        assert_eq!(
-            stats(&BaselineStore::load(dir.path(), 100).0),
-            stats(&store)
-        );
+        // Saving the loaded store again writes the same figures.
+        loaded.save(dir.path()).unwrap();
+        let (again, _) = BaselineStore::load(dir.path(), params(), 100);
+        assert_eq!(stats(&again, false), stats(&loaded, false));
+    }
+
+    #[test]
+    fn baselines_survive_a_restart() {
+        let p = params();
+        let host: IpAddr = "10.0.0.9".parse().unwrap();
+        let mut live = BaselineStore::new(p, 100);
+        for m in 0..90 {
+            for i in 0..5 {
+                live.observe(host, m, dest(i));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        live.save(dir.path()).unwrap();
+        let (mut restarted, _) = BaselineStore::load(dir.path(), p, 100);
+        // No second warm-up: a burst right after the restart alerts once.
+        let spikes: Vec<Spike> = (0..400)
+            .filter_map(|i| restarted.observe(host, 90, dest(i % 3)))
+            .collect();
+        assert_eq!(spikes.len(), 1);
+        assert!((spikes[0].connections.mean - 5.0).abs() < 1e-9);
+        assert_eq!(spikes[0].history_minutes, 90);
+        // A new store with no saved state would not have alerted.
+        let mut fresh = BaselineStore::new(p, 100);
+        assert!((0..400).all(|i| fresh.observe(host, 90, dest(i % 3)).is_none()));
     }
 
     #[test]
     fn missing_file_is_an_empty_store_and_missing_dir_is_created() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, warning) = BaselineStore::load(dir.path(), 100);
+        let (store, warning) = BaselineStore::load(dir.path(), params(), 100);
         assert!(store.is_empty() && warning.is_none());
         let nested = dir.path().join("state").join("kagami");
         sample_store().save(&nested).unwrap();
@@ -901,7 +946,7 @@ mod tests {
         ];
         for bytes in cases {
             std::fs::write(&path, bytes).unwrap();
-            let (store, warning) = BaselineStore::load(dir.path(), 100);
+            let (store, warning) = BaselineStore::load(dir.path(), params(), 100);
             assert!(store.is_empty());
             let w = warning.expect("a warning").to_string();
             assert!(
@@ -910,16 +955,19 @@ mod tests {
             );
         }
         std::fs::write(&path, b"{\"version\":7,\"hosts\":[]}").unwrap();
-        let w = BaselineStore::load(dir.path(), 100).1.unwrap().to_string();
+        let w = BaselineStore::load(dir.path(), params(), 100)
+            .1
+            .unwrap()
+            .to_string();
         assert!(w.contains("format version 7"), "{w}");
     }
 
     #[test]
     fn hosts_are_bounded_least_recently_seen_first() {
         let p = params();
-        let mut store = BaselineStore::new(32);
+        let mut store = BaselineStore::new(p, 32);
         for h in 0..40u32 {
-            store.observe(IpAddr::V4(Ipv4Addr::from(h)), u64::from(h), dest(1), &p);
+            store.observe(IpAddr::V4(Ipv4Addr::from(h)), u64::from(h), dest(1));
         }
         assert!(store.len() <= 32);
         assert!(store.evicted() >= 8);
@@ -934,7 +982,7 @@ mod tests {
         // Loading with a smaller bound keeps the most recently seen.
         let dir = tempfile::tempdir().unwrap();
         store.save(dir.path()).unwrap();
-        let (small, w) = BaselineStore::load(dir.path(), 4);
+        let (small, w) = BaselineStore::load(dir.path(), params(), 4);
         assert!(w.is_none());
         assert_eq!(small.len(), 4);
         assert!(small.get(&IpAddr::V4(Ipv4Addr::from(39))).is_some());
