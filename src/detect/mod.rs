@@ -16,6 +16,10 @@
 //! Ids, messages and severities come from `signatures/signatures.toml`
 //! ([`signature`]); thresholds from each detector's configuration section;
 //! lists from `signatures/` ([`lists`]). All time is packet time.
+//!
+//! Building blocks the host detectors share: [`calendar`] (business hours,
+//! off-hours periods) and [`baseline`] (per-host moving statistics of
+//! connections per minute, saved in `state.dir`).
 
 pub mod alert;
 pub mod baseline;
