@@ -28,6 +28,7 @@ Examples:
   kagami run -i eth1 -f 'not port 22'          watch a SPAN port (needs CAP_NET_RAW)
   kagami run -r x.pcap --set output.eve_file=- write EVE to standard output
   kagami check-config -c kagami.toml           show the configuration in effect
+  kagami intel update --set state.dir=/var/lib/kagami   fetch the Tor relay list
 
 Exit status: 0 success; 2 unusable input, bad usage or bad configuration;
 1 any other failure. Malformed packets are counted, never fatal.";
@@ -50,6 +51,8 @@ enum Command {
     CheckConfig(ConfigArgs),
     /// Write one of kagami's own synthetic captures (demo, tests, benchmarks).
     Synth(cli::synth::SynthArgs),
+    /// Threat intelligence the detectors use: `kagami intel update` fetches the Tor relay list.
+    Intel(cli::intel::IntelArgs),
 }
 
 #[derive(Args)]
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::CheckConfig(args) => check_config(args),
         Command::Synth(args) => cli::synth::run(args).map_err(|error| Failure { code: 1, error }),
+        Command::Intel(args) => cli::intel::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

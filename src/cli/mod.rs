@@ -1,5 +1,6 @@
 //! Parts of the command line that are not argument parsing: subcommands
 //! other than `run`, and what the terminal shows during and after a run.
 
+pub mod intel;
 pub mod progress;
 pub mod synth;

@@ -26,6 +26,7 @@ pub mod baseline;
 pub mod calendar;
 pub mod host;
 pub mod indicator;
+pub mod intel;
 pub mod irc;
 pub mod large_mail;
 pub mod lists;
