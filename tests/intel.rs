@@ -6,50 +6,8 @@
 mod common;
 use common::*;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Output;
-use std::thread;
-
-/// How the test server frames its body.
-#[derive(Clone, Copy)]
-enum Framing {
-    /// `Content-Length` announced.
-    Length,
-    /// No length: the body ends when the server closes the connection.
-    Close,
-}
-
-/// Serves one fixed response to every request, on 127.0.0.1 and a free port,
-/// from a thread that lives as long as the test process. Returns the base URL.
-fn serve(status: &'static str, body: Vec<u8>, framing: Framing) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            // Read the request head (the client sends no body with GET).
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
-                match conn.read(&mut byte) {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let mut response = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
-            if let Framing::Length = framing {
-                response.push_str(&format!("Content-Length: {}\r\n", body.len()));
-            }
-            response.push_str("Content-Type: application/json\r\n\r\n");
-            // The client may hang up early (a refused body): not an error here.
-            let _ = conn.write_all(response.as_bytes());
-            let _ = conn.write_all(&body);
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
 
 /// Runs `kagami intel update` with `args`, no proxy from the environment.
 fn update(args: &[&str]) -> Output {

@@ -25,6 +25,10 @@ pub enum Scenario {
     Bulk,
     /// Random and malformed frames with a few valid packets among them.
     Garbage,
+    /// Outbound mail of known sizes: one --mail-big message, --mail-small-count
+    /// messages of --mail-small bytes from one sender, --mail-big bytes over
+    /// STARTTLS, and --mail-big bytes to the company's own relay (large-mail tests).
+    Mail,
 }
 
 /// Capture file format.
@@ -72,7 +76,16 @@ pub struct SynthArgs {
     /// Frames (garbage).
     #[arg(long, default_value_t = 10_000)]
     frames: u64,
-    /// File format (sample).
+    /// Bytes of the large messages (mail).
+    #[arg(long, default_value_t = 30 << 20)]
+    mail_big: usize,
+    /// Bytes of each small message (mail).
+    #[arg(long, default_value_t = 1 << 20)]
+    mail_small: usize,
+    /// Small messages from one sender (mail).
+    #[arg(long, default_value_t = 1)]
+    mail_small_count: usize,
+    /// File format (sample, mail).
     #[arg(long, value_enum, default_value_t = Format::Pcap)]
     format: Format,
     /// Link type (sample).
@@ -116,6 +129,16 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
         Scenario::Flood => synth::write_flood(p, a.flows, a.seed),
         Scenario::Bulk => synth::write_bulk(p, a.bytes, a.flows, a.seed),
         Scenario::Garbage => synth::write_garbage(p, a.frames, a.seed),
+        Scenario::Mail => synth::write_mail(
+            p,
+            &out,
+            a.seed,
+            synth::MailSizes {
+                big: a.mail_big,
+                small: a.mail_small,
+                small_count: a.mail_small_count,
+            },
+        ),
     };
     let s = result.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
     eprintln!(

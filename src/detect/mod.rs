@@ -31,6 +31,7 @@ pub mod irc;
 pub mod large_mail;
 pub mod lists;
 pub mod signature;
+pub mod tor;
 pub mod vpn;
 
 use std::net::IpAddr;
@@ -203,6 +204,12 @@ pub struct DetectStage {
     batch: Vec<HostInput>,
     /// What each detector is doing, for the start-up log.
     notes: Vec<String>,
+    /// Warnings for the operator not yet taken.
+    warnings: Vec<String>,
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
 }
 
 /// Host inputs handed over at once.
@@ -215,7 +222,19 @@ impl DetectStage {
         let mut notes = Vec::new();
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         let enabled = cfg.detect.enabled;
+        let mut warnings = Vec::new();
         if enabled {
+            if cfg.tor.enabled {
+                let tor = tor::TorDetector::new(cfg, &sigs, &mut warnings)?;
+                notes.push(format!(
+                    "tor: on ({} relay addresses{}; TLS handshake {}; .onion names {})",
+                    tor.relays(),
+                    if cfg.tor.relay_list { "" } else { ", list off" },
+                    on_off(cfg.tor.tls_handshake),
+                    on_off(cfg.tor.onion_names)
+                ));
+                detectors.push(Box::new(tor));
+            }
             if cfg.vpn.enabled {
                 detectors.push(Box::new(vpn::VpnDetector::new(cfg, &sigs)?));
             }
@@ -225,7 +244,7 @@ impl DetectStage {
             if cfg.large_mail.enabled {
                 detectors.push(Box::new(large_mail::LargeMailDetector::new(cfg, &sigs)?));
             }
-            for d in &detectors {
+            for d in detectors.iter().filter(|d| d.id() != "tor") {
                 notes.push(format!("{}: on", d.id()));
             }
         } else {
@@ -247,6 +266,7 @@ impl DetectStage {
             host,
             batch: Vec::new(),
             notes,
+            warnings,
         })
     }
 
@@ -407,7 +427,9 @@ impl DetectStage {
 
     /// Warnings the stage has for the operator (a baseline it could not save).
     pub fn take_warnings(&mut self) -> Vec<String> {
-        self.host.take_warnings()
+        let mut w = std::mem::take(&mut self.warnings);
+        w.extend(self.host.take_warnings());
+        w
     }
 }
 

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::thread;
+
 use serde_json::Value;
 
 /// The `kagami` binary under test.
@@ -272,9 +276,20 @@ pub fn counter(stats: &Value, path: &str) -> u64 {
 /// of fields per dissected packet. Out-of-order TCP segments are reassembled,
 /// as kagami does.
 pub fn tshark_fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    tshark_fields_with(capture, &[], filter, fields)
+}
+
+/// [`tshark_fields`] with extra tshark options first (e.g. `-d tcp.port==8000,irc`).
+pub fn tshark_fields_with(
+    capture: &Path,
+    options: &[&str],
+    filter: &str,
+    fields: &[&str],
+) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r")
         .arg(capture)
+        .args(options)
         .args(["-o", "tcp.reassemble_out_of_order:TRUE"])
         .args(["-Y", filter, "-T", "fields"]);
     for f in fields {
@@ -287,4 +302,43 @@ pub fn tshark_fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<S
         .lines()
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect()
+}
+
+/// How the test server frames its body.
+#[derive(Clone, Copy)]
+pub enum Framing {
+    /// `Content-Length` announced.
+    Length,
+    /// No length: the body ends when the server closes the connection.
+    Close,
+}
+
+/// Serves one fixed response to every request, on 127.0.0.1 and a free port,
+/// from a thread that lives as long as the test process. Returns the base URL.
+pub fn serve(status: &'static str, body: Vec<u8>, framing: Framing) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            // Read the request head (the client sends no body with GET).
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
+                match conn.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let mut response = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+            if let Framing::Length = framing {
+                response.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            }
+            response.push_str("Content-Type: application/json\r\n\r\n");
+            // The client may hang up early (a refused body): not an error here.
+            let _ = conn.write_all(response.as_bytes());
+            let _ = conn.write_all(&body);
+        }
+    });
+    format!("http://127.0.0.1:{port}")
 }

@@ -56,6 +56,28 @@ pub(crate) fn dialogue(rng: &mut Rng, m: &Mail<'_>) -> Vec<(Dir, Vec<u8>)> {
     turns
 }
 
+/// The opening of a session that switches to TLS: banner, EHLO offering
+/// STARTTLS, STARTTLS and the server's 220 (RFC 3207 §4). What follows is TLS.
+pub(crate) fn starttls_opening(m: &Mail<'_>) -> Vec<(Dir, Vec<u8>)> {
+    vec![
+        (
+            Dir::ToClient,
+            format!("220 {} ESMTP Postfix\r\n", m.mx).into_bytes(),
+        ),
+        (Dir::ToServer, format!("EHLO {}\r\n", m.helo).into_bytes()),
+        (
+            Dir::ToClient,
+            format!(
+                "250-{}\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n250 STARTTLS\r\n",
+                m.mx
+            )
+            .into_bytes(),
+        ),
+        (Dir::ToServer, b"STARTTLS\r\n".to_vec()),
+        (Dir::ToClient, b"220 2.0.0 Ready to start TLS\r\n".to_vec()),
+    ]
+}
+
 /// The DATA content including the terminating "\r\n.\r\n".
 fn message(rng: &mut Rng, m: &Mail<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(m.body_len + 1024);

@@ -5,6 +5,7 @@ mod demo;
 mod flood;
 mod fragments;
 mod garbage;
+mod mail;
 mod sample;
 mod tunnels;
 
@@ -13,6 +14,7 @@ pub use demo::write_demo;
 pub use flood::write_flood;
 pub use fragments::write_fragments;
 pub use garbage::write_garbage;
+pub use mail::{MailSizes, write_mail};
 pub use sample::write_sample;
 pub use tunnels::write_tunnels;
 
