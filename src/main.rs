@@ -202,6 +202,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!("kagami: detector {note}");
         }
     }
+    // Start-up warnings (saved baselines that could not be loaded) show even with --quiet.
+    for w in engine.take_warnings() {
+        eprintln!("kagami: warning: {w}");
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     // The first SIGINT/SIGTERM ends the run cleanly (flows flushed, final
