@@ -5,7 +5,9 @@ mod demo;
 mod flood;
 mod fragments;
 mod garbage;
+mod hours;
 mod sample;
+mod spike;
 mod tunnels;
 
 pub use bulk::write_bulk;
@@ -13,7 +15,9 @@ pub use demo::write_demo;
 pub use flood::write_flood;
 pub use fragments::write_fragments;
 pub use garbage::write_garbage;
+pub use hours::write_hours;
 pub use sample::write_sample;
+pub use spike::write_spike;
 pub use tunnels::write_tunnels;
 
 use std::io;
