@@ -48,6 +48,8 @@ struct HostCount {
     count: u64,
     /// Distinct destinations, at most the configured sample size.
     sample: Vec<Endpoint>,
+    /// A destination not in the full sample was seen.
+    more: bool,
     alerted: bool,
     /// Packet time (seconds) of the host's last counted flow.
     last_secs: u64,
@@ -155,11 +157,7 @@ impl OffHoursDetector {
     fn alert(&self, s: &FlowSummary, h: &HostCount) -> Alert {
         let host = s.client.0;
         let sample: Vec<String> = h.sample.iter().map(|&e| endpoint(e)).collect();
-        let more = if h.count > u64::try_from(sample.len()).unwrap_or(u64::MAX) {
-            ", …"
-        } else {
-            ""
-        };
+        let more = if h.more { ", …" } else { "" };
         let began = h.period.began().format("%A %Y-%m-%d %H:%M");
         let evidence = format!(
             "{host} opened {} outbound connections outside business hours by {} \
@@ -213,6 +211,7 @@ impl HostDetector for OffHoursDetector {
             period,
             count: 0,
             sample: Vec::new(),
+            more: false,
             alerted: false,
             last_secs: 0,
         });
@@ -221,14 +220,19 @@ impl HostDetector for OffHoursDetector {
                 period,
                 count: 0,
                 sample: Vec::new(),
+                more: false,
                 alerted: false,
                 last_secs: 0,
             };
         }
         h.count = h.count.saturating_add(1);
         h.last_secs = s.ts.secs();
-        if h.sample.len() < sample_max && !h.sample.contains(&s.server) {
-            h.sample.push(s.server);
+        if !h.sample.contains(&s.server) {
+            if h.sample.len() < sample_max {
+                h.sample.push(s.server);
+            } else {
+                h.more = true;
+            }
         }
         if !h.alerted && h.count >= self.min_connections {
             h.alerted = true;
@@ -336,7 +340,7 @@ mod tests {
             a.evidence(),
             "10.1.2.3 opened 3 outbound connections outside business hours by Sunday 02:12 \
              Europe/Tallinn, outside Mon–Fri 07:00–19:00 (off-hours period since Friday \
-             2026-11-27 19:00 Europe/Tallinn): 203.0.113.5:443, 203.0.113.6:443, …"
+             2026-11-27 19:00 Europe/Tallinn): 203.0.113.5:443, 203.0.113.6:443"
         );
         // The alert is on the flow that reached the count.
         assert_eq!(a.flow.as_ref().unwrap().server.0.to_string(), "203.0.113.5");
@@ -406,6 +410,24 @@ mod tests {
             "{}",
             alerts[0].evidence()
         );
+    }
+
+    #[test]
+    fn sample_is_distinct_and_capped() {
+        let mut d = detector(&["off_hours.sample=2", "off_hours.min_connections=4"]);
+        let sun = utc("2026-11-29 02:00:00");
+        let flows = [
+            flow(sun, "10.1.2.3", "203.0.113.5", 443),
+            flow(sun, "10.1.2.3", "203.0.113.5", 443),
+            flow(sun, "10.1.2.3", "203.0.113.6", 80),
+            flow(sun, "10.1.2.3", "203.0.113.7", 22),
+        ];
+        let alerts = feed(&mut d, &flows);
+        assert_eq!(
+            alerts[0].context["sample"],
+            serde_json::json!(["203.0.113.5:443", "203.0.113.6:80"])
+        );
+        assert!(alerts[0].evidence().ends_with("203.0.113.6:80, …"));
     }
 
     #[test]
