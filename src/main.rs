@@ -202,6 +202,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!("kagami: detector {note}");
         }
     }
+    // Start-up warnings (saved baselines that could not be loaded) show even with --quiet.
     for w in engine.take_warnings() {
         eprintln!("kagami: warning: {w}");
     }

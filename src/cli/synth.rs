@@ -29,6 +29,11 @@ pub enum Scenario {
     /// messages of --mail-small bytes from one sender, --mail-big bytes over
     /// STARTTLS, and --mail-big bytes to the company's own relay (large-mail tests).
     Mail,
+    /// A few home hosts' outbound connections from --start (off-hours detector).
+    Hours,
+    /// --minutes of two hosts' ordinary connections from --start, then a minute
+    /// in which the quiet one opens 400 (connection-spike detector; --no-spike leaves it out).
+    Spike,
 }
 
 /// Capture file format.
@@ -91,6 +96,28 @@ pub struct SynthArgs {
     /// Link type (sample).
     #[arg(long, value_enum, default_value_t = LinkArg::Ethernet)]
     link: LinkArg,
+    /// Packet time of the first packet, RFC 3339 (hours, spike); default
+    /// 2026-11-24T09:00:00Z, a Tuesday.
+    #[arg(long, value_name = "TIME")]
+    start: Option<String>,
+    /// Minutes of ordinary traffic before the spike (spike).
+    #[arg(long, default_value_t = 180)]
+    minutes: u64,
+    /// Leave the spike minute out (spike).
+    #[arg(long)]
+    no_spike: bool,
+}
+
+/// Packet time in ns of an RFC 3339 time, or the scenarios' default start.
+fn start_ns(start: Option<&str>) -> anyhow::Result<u64> {
+    let Some(s) = start else {
+        return Ok(synth::DEMO_START_NS);
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(s)
+        .map_err(|e| anyhow::anyhow!("--start {s}: {e} (write it like 2026-11-29T02:00:00Z)"))?;
+    t.timestamp_nanos_opt()
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| anyhow::anyhow!("--start {s}: must be between 1970 and 2262"))
 }
 
 /// Writes the capture and reports what it holds.
@@ -121,6 +148,7 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
         },
     };
     let p = &a.write;
+    let start = start_ns(a.start.as_deref())?;
     let result: std::io::Result<SynthSummary> = match a.scenario {
         Scenario::Demo => synth::write_demo(p, a.seed),
         Scenario::Sample => synth::write_sample(p, &out, a.seed),
@@ -139,6 +167,8 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
                 small_count: a.mail_small_count,
             },
         ),
+        Scenario::Hours => synth::write_hours(p, start, a.seed),
+        Scenario::Spike => synth::write_spike(p, start, a.minutes, !a.no_spike, a.seed),
     };
     let s = result.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
     eprintln!(

@@ -113,6 +113,8 @@ pub struct OffHoursConfig {
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSpikeConfig {
     pub enabled: bool,
+    /// Home hosts whose connections are not counted (CIDR).
+    pub allow: Vec<String>,
     /// Minutes of history before a host can alert.
     pub warmup_minutes: u32,
     /// Standard deviations above the mean that count as a spike.

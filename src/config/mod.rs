@@ -217,13 +217,14 @@ impl Config {
 
     /// Semantic checks the types alone cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let cidr_lists: [(&str, &[String]); 6] = [
+        let cidr_lists: [(&str, &[String]); 7] = [
             ("network.home_net", &self.network.home_net),
             ("tor.allow", &self.tor.allow),
             ("vpn.allow", &self.vpn.allow),
             ("irc.allow", &self.irc.allow),
             ("large_mail.allow", &self.large_mail.allow),
             ("off_hours.allow", &self.off_hours.allow),
+            ("connection_spike.allow", &self.connection_spike.allow),
         ];
         for (key, list) in cidr_lists {
             for net in list {

@@ -12,6 +12,8 @@ use std::net::IpAddr;
 use hashbrown::HashMap;
 
 use super::alert::Alert;
+use super::connection_spike::ConnectionSpikeDetector;
+use super::off_hours::OffHoursDetector;
 use super::signature::{SigId, Signatures};
 use super::{DetectError, FlowKey};
 use crate::config::Config;
@@ -104,6 +106,11 @@ pub trait HostDetector: Send {
     fn finish(&mut self, _now: Timestamp, _alerts: &mut Vec<Alert>) -> Vec<String> {
         Vec::new()
     }
+    /// Hosts forgotten to stay within `detect.max_hosts` since the start
+    /// (the stage adds the increase to `kagami.detect.hosts_evicted`).
+    fn evicted(&self) -> u64 {
+        0
+    }
 }
 
 /// The host-analytics stage.
@@ -114,6 +121,8 @@ pub struct HostStage {
     last_alert: HashMap<(IpAddr, SigId), u64>,
     max_entries: usize,
     warnings: Vec<String>,
+    /// Evictions already added to the counter.
+    evicted_counted: u64,
 }
 
 impl HostStage {
@@ -124,8 +133,19 @@ impl HostStage {
         enabled: bool,
         notes: &mut Vec<String>,
     ) -> Result<HostStage, DetectError> {
-        let detectors: Vec<Box<dyn HostDetector>> = Vec::new();
-        let _ = (sigs, enabled, &notes);
+        let mut detectors: Vec<Box<dyn HostDetector>> = Vec::new();
+        let mut warnings = Vec::new();
+        if enabled && cfg.off_hours.enabled {
+            let d = OffHoursDetector::new(cfg, sigs)?;
+            notes.push(d.note());
+            detectors.push(Box::new(d));
+        }
+        if enabled && cfg.connection_spike.enabled {
+            let (d, warning) = ConnectionSpikeDetector::new(cfg, sigs)?;
+            notes.push(d.note());
+            warnings.extend(warning);
+            detectors.push(Box::new(d));
+        }
         Ok(HostStage {
             detectors,
             window_s: cfg.detect.host_alert_window,
@@ -133,7 +153,8 @@ impl HostStage {
             max_entries: usize::try_from(cfg.detect.max_hosts)
                 .unwrap_or(usize::MAX)
                 .saturating_mul(4),
-            warnings: Vec::new(),
+            warnings,
+            evicted_counted: 0,
         })
     }
 
@@ -166,6 +187,22 @@ impl HostStage {
             d.on_tick(now, alerts);
         }
         self.rate_limit(alerts, start, c);
+        self.count_evicted(c);
+    }
+
+    /// Adds the detectors' new evictions to `kagami.detect.hosts_evicted`.
+    fn count_evicted(&mut self, c: &mut Counters) {
+        let total = self
+            .detectors
+            .iter()
+            .fold(0u64, |sum, d| sum.saturating_add(d.evicted()));
+        if total > self.evicted_counted {
+            c.add(
+                Counter::KagamiDetectHostsEvicted,
+                total - self.evicted_counted,
+            );
+            self.evicted_counted = total;
+        }
     }
 
     /// End of the run.
@@ -176,9 +213,11 @@ impl HostStage {
             self.warnings.extend(w);
         }
         self.rate_limit(alerts, start, c);
+        self.count_evicted(c);
     }
 
-    /// Warnings collected since the last call.
+    /// Warnings collected since the last call (start-up warnings, such as
+    /// saved baselines that could not be loaded, come first).
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }

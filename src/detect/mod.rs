@@ -24,12 +24,14 @@
 pub mod alert;
 pub mod baseline;
 pub mod calendar;
+pub mod connection_spike;
 pub mod host;
 pub mod indicator;
 pub mod intel;
 pub mod irc;
 pub mod large_mail;
 pub mod lists;
+pub mod off_hours;
 pub mod signature;
 pub mod tor;
 pub mod vpn;

@@ -22,6 +22,6 @@ mod writer;
 pub use flow::{FlowTruth, SynthSummary};
 pub use scenarios::{
     DEMO_START_NS, MailSizes, write_bulk, write_demo, write_flood, write_fragments, write_garbage,
-    write_mail, write_sample, write_tunnels,
+    write_hours, write_mail, write_sample, write_spike, write_tunnels,
 };
 pub use writer::{FileFormat, Link, Output};

@@ -5,8 +5,10 @@ mod demo;
 mod flood;
 mod fragments;
 mod garbage;
+mod hours;
 mod mail;
 mod sample;
+mod spike;
 mod tunnels;
 
 pub use bulk::write_bulk;
@@ -14,8 +16,10 @@ pub use demo::write_demo;
 pub use flood::write_flood;
 pub use fragments::write_fragments;
 pub use garbage::write_garbage;
+pub use hours::write_hours;
 pub use mail::{MailSizes, write_mail};
 pub use sample::write_sample;
+pub use spike::write_spike;
 pub use tunnels::write_tunnels;
 
 use std::io;
