@@ -13,6 +13,7 @@ use hashbrown::HashMap;
 
 use super::alert::Alert;
 use super::signature::{SigId, Signatures};
+use super::unapproved_device::UnapprovedDeviceDetector;
 use super::{DetectError, FlowKey};
 use crate::config::Config;
 use crate::counters::{Counter, Counters};
@@ -104,6 +105,10 @@ pub trait HostDetector: Send {
     fn finish(&mut self, _now: Timestamp, _alerts: &mut Vec<Alert>) -> Vec<String> {
         Vec::new()
     }
+    /// Adds what the detector counted since the last call (hosts forgotten
+    /// at `detect.max_hosts`, …) and sets its gauges; called after each tick
+    /// and at the end.
+    fn counters(&mut self, _c: &mut Counters) {}
 }
 
 /// The host-analytics stage.
@@ -114,6 +119,8 @@ pub struct HostStage {
     last_alert: HashMap<(IpAddr, SigId), u64>,
     max_entries: usize,
     warnings: Vec<String>,
+    /// Gauges set to 1 at each tick: detectors that are off (the metrics say so).
+    off: Vec<Counter>,
 }
 
 impl HostStage {
@@ -124,8 +131,25 @@ impl HostStage {
         enabled: bool,
         notes: &mut Vec<String>,
     ) -> Result<HostStage, DetectError> {
-        let detectors: Vec<Box<dyn HostDetector>> = Vec::new();
-        let _ = (sigs, enabled, &notes);
+        let mut detectors: Vec<Box<dyn HostDetector>> = Vec::new();
+        let mut off = Vec::new();
+        if enabled {
+            if cfg.inventory.file.is_empty() {
+                notes.push(
+                    "unapproved-device: off (no inventory.file configured; `kagami inventory learn` writes one)"
+                        .into(),
+                );
+                off.push(Counter::KagamiDetectUnapprovedDeviceOff);
+            } else {
+                let d = UnapprovedDeviceDetector::new(cfg, sigs)?;
+                notes.push(format!(
+                    "unapproved-device: on ({} approved devices from {})",
+                    d.approved(),
+                    cfg.inventory.file
+                ));
+                detectors.push(Box::new(d));
+            }
+        }
         Ok(HostStage {
             detectors,
             window_s: cfg.detect.host_alert_window,
@@ -134,6 +158,7 @@ impl HostStage {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(4),
             warnings: Vec::new(),
+            off,
         })
     }
 
@@ -166,6 +191,17 @@ impl HostStage {
             d.on_tick(now, alerts);
         }
         self.rate_limit(alerts, start, c);
+        self.counters(c);
+    }
+
+    /// The detectors' counts, and the gauges of those that are off.
+    fn counters(&mut self, c: &mut Counters) {
+        for d in &mut self.detectors {
+            d.counters(c);
+        }
+        for &g in &self.off {
+            c.set(g, 1);
+        }
     }
 
     /// End of the run.
@@ -176,6 +212,7 @@ impl HostStage {
             self.warnings.extend(w);
         }
         self.rate_limit(alerts, start, c);
+        self.counters(c);
     }
 
     /// Warnings collected since the last call.

@@ -31,6 +31,7 @@ pub mod irc;
 pub mod large_mail;
 pub mod lists;
 pub mod signature;
+pub mod unapproved_device;
 pub mod vpn;
 
 use std::net::IpAddr;
@@ -63,6 +64,8 @@ pub enum DetectError {
     },
     #[error("{what}: {message}")]
     Setup { what: String, message: String },
+    #[error(transparent)]
+    Inventory(#[from] unapproved_device::InventoryError),
 }
 
 /// What a flow detector can be told about.
@@ -248,6 +251,13 @@ impl DetectStage {
             batch: Vec::new(),
             notes,
         })
+    }
+
+    /// Adds a host detector beside the configured ones (`kagami inventory
+    /// learn` adds its device learner). It sees inputs only while
+    /// `detect.enabled` is on.
+    pub fn add_host_detector(&mut self, d: Box<dyn HostDetector>) {
+        self.host.push(d);
     }
 
     /// The signature table alerts refer to.
