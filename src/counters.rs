@@ -202,6 +202,10 @@ counters! {
     KagamiDetectRepeatSuppressed => "kagami.detect.repeat_suppressed", Sum;
     /// Hosts forgotten by the host detectors at `detect.max_hosts`.
     KagamiDetectHostsEvicted => "kagami.detect.hosts_evicted", Sum;
+    /// Approved devices in the inventory (`inventory.file`).
+    KagamiDetectInventoryDevices => "kagami.detect.unapproved_device.inventory_devices", Gauge;
+    /// 1 when the unapproved-device detector is off (no inventory configured).
+    KagamiDetectUnapprovedDeviceOff => "kagami.detect.unapproved_device.off", Gauge;
     KagamiOutputErrors => "kagami.output.write_errors", Sum;
 }
 

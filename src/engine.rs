@@ -106,6 +106,12 @@ impl Engine {
         &self.detect
     }
 
+    /// Adds a host detector beside the configured ones (see
+    /// [`DetectStage::add_host_detector`]).
+    pub fn add_host_detector(&mut self, d: Box<dyn crate::detect::HostDetector>) {
+        self.detect.add_host_detector(d);
+    }
+
     /// Warnings for the operator since the last call (a baseline not saved).
     pub fn take_warnings(&mut self) -> Vec<String> {
         self.detect.take_warnings()

@@ -29,6 +29,7 @@ Examples:
   kagami run -r x.pcap --set output.eve_file=- write EVE to standard output
   kagami check-config -c kagami.toml           show the configuration in effect
   kagami intel update --set state.dir=/var/lib/kagami   fetch the Tor relay list
+  kagami inventory learn -r base.pcap -o inv.csv  list the devices of a baseline
 
 Exit status: 0 success; 2 unusable input, bad usage or bad configuration;
 1 any other failure. Malformed packets are counted, never fatal.";
@@ -53,6 +54,8 @@ enum Command {
     Synth(cli::synth::SynthArgs),
     /// Threat intelligence the detectors use: `kagami intel update` fetches the Tor relay list.
     Intel(cli::intel::IntelArgs),
+    /// Approved devices: `inventory learn` writes an inventory from baseline captures.
+    Inventory(cli::inventory::InventoryArgs),
 }
 
 #[derive(Args)]
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => check_config(args),
         Command::Synth(args) => cli::synth::run(args).map_err(|error| Failure { code: 1, error }),
         Command::Intel(args) => cli::intel::run(args),
+        Command::Inventory(args) => cli::inventory::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,5 +2,6 @@
 //! other than `run`, and what the terminal shows during and after a run.
 
 pub mod intel;
+pub mod inventory;
 pub mod progress;
 pub mod synth;

@@ -13,6 +13,8 @@ use kagami::synth::{self, FileFormat, Link, Output, SynthSummary};
 pub enum Scenario {
     /// An office network on a Tuesday morning: DNS, HTTPS, HTTP, SMTP (the README's demo).
     Demo,
+    /// A small office segment where a device nobody approved (a Raspberry Pi) joins by ARP and DHCP.
+    Devices,
     /// About ten flows, written in the chosen --format and --link.
     Sample,
     /// One HTTP flow inside 802.1Q, QinQ, GRE, ERSPAN II/III, VXLAN and IP-in-IP.
@@ -151,6 +153,7 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
     let start = start_ns(a.start.as_deref())?;
     let result: std::io::Result<SynthSummary> = match a.scenario {
         Scenario::Demo => synth::write_demo(p, a.seed),
+        Scenario::Devices => synth::write_devices(p, a.seed),
         Scenario::Sample => synth::write_sample(p, &out, a.seed),
         Scenario::Tunnels => synth::write_tunnels(p),
         Scenario::Fragments => synth::write_fragments(p),

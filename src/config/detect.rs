@@ -77,6 +77,10 @@ pub struct LargeMailConfig {
 pub struct InventoryConfig {
     /// CSV of approved devices; "" = detector off.
     pub file: String,
+    /// Judge only devices seen with a home-network address (DHCP clients always).
+    pub home_only: bool,
+    /// Seconds of packet time an alert waits for the device's DHCP hostname.
+    pub hostname_wait: u64,
 }
 
 /// `[business_hours]`.

@@ -15,6 +15,7 @@ use super::alert::Alert;
 use super::connection_spike::ConnectionSpikeDetector;
 use super::off_hours::OffHoursDetector;
 use super::signature::{SigId, Signatures};
+use super::unapproved_device::UnapprovedDeviceDetector;
 use super::{DetectError, FlowKey};
 use crate::config::Config;
 use crate::counters::{Counter, Counters};
@@ -111,6 +112,10 @@ pub trait HostDetector: Send {
     fn evicted(&self) -> u64 {
         0
     }
+    /// Adds what the detector counted since the last call (hosts forgotten
+    /// at `detect.max_hosts`, …) and sets its gauges; called after each tick
+    /// and at the end.
+    fn counters(&mut self, _c: &mut Counters) {}
 }
 
 /// The host-analytics stage.
@@ -123,6 +128,8 @@ pub struct HostStage {
     warnings: Vec<String>,
     /// Evictions already added to the counter.
     evicted_counted: u64,
+    /// Gauges set to 1 at each tick: detectors that are off (the metrics say so).
+    off: Vec<Counter>,
 }
 
 impl HostStage {
@@ -146,6 +153,24 @@ impl HostStage {
             warnings.extend(warning);
             detectors.push(Box::new(d));
         }
+        let mut off = Vec::new();
+        if enabled {
+            if cfg.inventory.file.is_empty() {
+                notes.push(
+                    "unapproved-device: off (no inventory.file configured; `kagami inventory learn` writes one)"
+                        .into(),
+                );
+                off.push(Counter::KagamiDetectUnapprovedDeviceOff);
+            } else {
+                let d = UnapprovedDeviceDetector::new(cfg, sigs)?;
+                notes.push(format!(
+                    "unapproved-device: on ({} approved devices from {})",
+                    d.approved(),
+                    cfg.inventory.file
+                ));
+                detectors.push(Box::new(d));
+            }
+        }
         Ok(HostStage {
             detectors,
             window_s: cfg.detect.host_alert_window,
@@ -155,6 +180,7 @@ impl HostStage {
                 .saturating_mul(4),
             warnings,
             evicted_counted: 0,
+            off,
         })
     }
 
@@ -188,6 +214,7 @@ impl HostStage {
         }
         self.rate_limit(alerts, start, c);
         self.count_evicted(c);
+        self.counters(c);
     }
 
     /// Adds the detectors' new evictions to `kagami.detect.hosts_evicted`.
@@ -205,6 +232,16 @@ impl HostStage {
         }
     }
 
+    /// The detectors' counts, and the gauges of those that are off.
+    fn counters(&mut self, c: &mut Counters) {
+        for d in &mut self.detectors {
+            d.counters(c);
+        }
+        for &g in &self.off {
+            c.set(g, 1);
+        }
+    }
+
     /// End of the run.
     pub fn finish(&mut self, now: Timestamp, c: &mut Counters, alerts: &mut Vec<Alert>) {
         let start = alerts.len();
@@ -214,6 +251,7 @@ impl HostStage {
         }
         self.rate_limit(alerts, start, c);
         self.count_evicted(c);
+        self.counters(c);
     }
 
     /// Warnings collected since the last call (start-up warnings, such as

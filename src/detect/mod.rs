@@ -34,6 +34,7 @@ pub mod lists;
 pub mod off_hours;
 pub mod signature;
 pub mod tor;
+pub mod unapproved_device;
 pub mod vpn;
 
 use std::net::IpAddr;
@@ -66,6 +67,8 @@ pub enum DetectError {
     },
     #[error("{what}: {message}")]
     Setup { what: String, message: String },
+    #[error(transparent)]
+    Inventory(#[from] unapproved_device::InventoryError),
 }
 
 /// What a flow detector can be told about.
@@ -270,6 +273,13 @@ impl DetectStage {
             notes,
             warnings,
         })
+    }
+
+    /// Adds a host detector beside the configured ones (`kagami inventory
+    /// learn` adds its device learner). It sees inputs only while
+    /// `detect.enabled` is on.
+    pub fn add_host_detector(&mut self, d: Box<dyn HostDetector>) {
+        self.host.push(d);
     }
 
     /// The signature table alerts refer to.

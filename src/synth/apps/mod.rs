@@ -1,6 +1,7 @@
-//! Application payloads with real wire formats: DNS, TLS 1.2 handshakes and
+//! Application payloads with real wire formats: DHCP, DNS, TLS 1.2 handshakes and
 //! records, HTTP/1.1 and SMTP dialogues, plus deterministic filler text.
 
+pub(crate) mod dhcp;
 pub(crate) mod dns;
 pub(crate) mod http;
 pub(crate) mod smtp;

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod demo;
+mod devices;
 mod flood;
 mod fragments;
 mod garbage;
@@ -13,6 +14,10 @@ mod tunnels;
 
 pub use bulk::write_bulk;
 pub use demo::write_demo;
+pub use devices::{
+    DEVICES_GATEWAY, DEVICES_GATEWAY_MAC, DEVICES_ROGUE_AT_S, DEVICES_ROGUE_HOSTNAME,
+    DEVICES_ROGUE_IP, DEVICES_ROGUE_MAC, write_devices,
+};
 pub use flood::write_flood;
 pub use fragments::write_fragments;
 pub use garbage::write_garbage;
