@@ -18,6 +18,7 @@ use kagami::capture::{CaptureError, PacketSource};
 use kagami::config::{Config, ConfigError};
 use kagami::engine::{self, Engine, RunError};
 use kagami::output::{JsonLines, SinkError};
+use kagami::report::ReportError;
 
 mod cli;
 use cli::progress::{Progress, summary};
@@ -29,6 +30,7 @@ Examples:
   kagami run -r x.pcap --set output.eve_file=- write EVE to standard output
   kagami check-config -c kagami.toml           show the configuration in effect
   kagami intel update --set state.dir=/var/lib/kagami   fetch the Tor relay list
+  kagami report out/eve.json                   hosts by risk score, with their indicators
 
 Exit status: 0 success; 2 unusable input, bad usage or bad configuration;
 1 any other failure. Malformed packets are counted, never fatal.";
@@ -53,6 +55,9 @@ enum Command {
     Synth(cli::synth::SynthArgs),
     /// Threat intelligence the detectors use: `kagami intel update` fetches the Tor relay list.
     Intel(cli::intel::IntelArgs),
+    /// Summarise EVE alerts per home-network host, ranked by a CCDCOE-weighted risk score.
+    #[command(after_help = cli::report::AFTER_HELP)]
+    Report(cli::report::ReportArgs),
 }
 
 #[derive(Args)]
@@ -108,6 +113,12 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return 2;
         }
+        if let Some(r) = cause.downcast_ref::<ReportError>() {
+            return match r {
+                ReportError::Read { .. } => 1,
+                _ => 2,
+            };
+        }
         if let Some(c) = cause.downcast_ref::<CaptureError>() {
             return match c {
                 CaptureError::Read { .. } => 1,
@@ -140,6 +151,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => check_config(args),
         Command::Synth(args) => cli::synth::run(args).map_err(|error| Failure { code: 1, error }),
         Command::Intel(args) => cli::intel::run(args),
+        Command::Report(args) => cli::report::run(args).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,4 +3,5 @@
 
 pub mod intel;
 pub mod progress;
+pub mod report;
 pub mod synth;
