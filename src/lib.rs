@@ -4,7 +4,8 @@
 //! The data path, one module per stage:
 //! [`capture`] → [`decode`] → [`flow`] → [`proto`] → [`detect`] →
 //! [`output`], tied together by
-//! [`engine`]. [`config`] loads the settings, [`counters`] names every count,
+//! [`engine`]. [`report`] reads the EVE files back into per-host summaries.
+//! [`config`] loads the settings, [`counters`] names every count,
 //! [`time`] keeps packet time, and [`synth`] writes the project's own test
 //! captures.
 #![forbid(unsafe_code)]
@@ -18,5 +19,6 @@ pub mod engine;
 pub mod flow;
 pub mod output;
 pub mod proto;
+pub mod report;
 pub mod synth;
 pub mod time;

@@ -18,6 +18,7 @@ use kagami::capture::{CaptureError, PacketSource};
 use kagami::config::{Config, ConfigError};
 use kagami::engine::{self, Engine, RunError};
 use kagami::output::{JsonLines, SinkError};
+use kagami::report::ReportError;
 
 mod cli;
 use cli::progress::{Progress, summary};
@@ -30,6 +31,7 @@ Examples:
   kagami check-config -c kagami.toml           show the configuration in effect
   kagami intel update --set state.dir=/var/lib/kagami   fetch the Tor relay list
   kagami inventory learn -r base.pcap -o inv.csv  list the devices of a baseline
+  kagami report out/eve.json                   hosts by risk score, with their indicators
 
 Exit status: 0 success; 2 unusable input, bad usage or bad configuration;
 1 any other failure. Malformed packets are counted, never fatal.";
@@ -56,6 +58,9 @@ enum Command {
     Intel(cli::intel::IntelArgs),
     /// Approved devices: `inventory learn` writes an inventory from baseline captures.
     Inventory(cli::inventory::InventoryArgs),
+    /// Summarise EVE alerts per home-network host, ranked by a CCDCOE-weighted risk score.
+    #[command(after_help = cli::report::AFTER_HELP)]
+    Report(cli::report::ReportArgs),
 }
 
 #[derive(Args)]
@@ -111,6 +116,12 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return 2;
         }
+        if let Some(r) = cause.downcast_ref::<ReportError>() {
+            return match r {
+                ReportError::Read { .. } => 1,
+                _ => 2,
+            };
+        }
         if let Some(c) = cause.downcast_ref::<CaptureError>() {
             return match c {
                 CaptureError::Read { .. } => 1,
@@ -144,6 +155,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => cli::synth::run(args).map_err(|error| Failure { code: 1, error }),
         Command::Intel(args) => cli::intel::run(args),
         Command::Inventory(args) => cli::inventory::run(args),
+        Command::Report(args) => cli::report::run(args).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,4 +4,5 @@
 pub mod intel;
 pub mod inventory;
 pub mod progress;
+pub mod report;
 pub mod synth;
