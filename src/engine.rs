@@ -59,6 +59,8 @@ pub struct Engine {
     next_stats_s: u64,
     /// Records written, by `event_type`.
     pub events: BTreeMap<&'static str, u64>,
+    /// Alerts written, by indicator.
+    pub alerts_by_indicator: BTreeMap<String, u64>,
     /// Wall-clock instant of the last packet, to age flows while a live link is idle.
     last_packet_wall: Option<Instant>,
 }
@@ -97,6 +99,7 @@ impl Engine {
             last_tick_s: 0,
             next_stats_s: 0,
             events: BTreeMap::new(),
+            alerts_by_indicator: BTreeMap::new(),
             last_packet_wall: None,
         })
     }
@@ -284,6 +287,12 @@ impl Engine {
                 break;
             }
             *self.events.entry("alert").or_insert(0) += 1;
+            match self.alerts_by_indicator.get_mut(&sig.indicator) {
+                Some(n) => *n += 1,
+                None => {
+                    self.alerts_by_indicator.insert(sig.indicator.clone(), 1);
+                }
+            }
             self.counters.inc(Counter::KagamiOutputRecords);
             self.counters.inc(Counter::KagamiOutputAlert);
         }

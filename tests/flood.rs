@@ -26,6 +26,12 @@ fn million_flow_flood_stays_within_the_memcap() {
             &format!("flow.memcap={memcap}"),
             "--set",
             "output.stats_interval=5",
+            // The host detectors keep per-host state bounded by
+            // detect.max_hosts (about 380 bytes a host); a million distinct
+            // home clients would fill the default 65,536. This test is about
+            // the flow memcap, so the host bound is kept small here.
+            "--set",
+            "detect.max_hosts=1024",
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -140,7 +140,24 @@ pub fn summary(e: &Engine, cap: &CaptureStats, started: Instant, cfg: &Config) {
             events.join(", ")
         }
     );
-    eprintln!("  alerts   none");
+    if e.alerts_by_indicator.is_empty() {
+        eprintln!("  alerts   none");
+    } else {
+        let by: Vec<String> = e
+            .alerts_by_indicator
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let hint = if cfg.output.eve_file == "-" {
+            String::new()
+        } else {
+            format!(
+                " (per host: kagami report {})",
+                cfg.output.dir.join(&cfg.output.eve_file).display()
+            )
+        };
+        eprintln!("  alerts   {}{hint}", by.join(", "));
+    }
     eprintln!(
         "  decoder  {} invalid, {} fragments reassembled, {} tunnelled (gre {}, vxlan {}, ip-in-ip {})",
         c.get(Counter::DecoderInvalid),
