@@ -501,3 +501,25 @@ fn onion_names_tor2web_and_vpn_services_in_dns_and_http() {
     let (_d, run) = run_capture(&p, &["-q", "--set", "vpn.allow_domains=[\"nordvpn.com\"]"]);
     assert!(alerts(&run).iter().all(|a| sid(a) != 8_100_016));
 }
+
+#[test]
+fn the_shipped_demo_shows_one_insider_and_no_one_else() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("pcaps/demo.pcap");
+    let (_d, run) = run_capture(&demo, &["-q"]);
+    assert_schema_valid(&run.eve, "demo");
+    let al = alerts(&run);
+    let mut got: Vec<(&str, u64)> = al
+        .iter()
+        .map(|a| (a["src_ip"].as_str().unwrap_or(""), sid(a)))
+        .collect();
+    got.sort_unstable();
+    // A VPN service looked up, Tor's handshake, an IRC session: all 10.20.0.107.
+    assert_eq!(
+        got,
+        [
+            ("10.20.0.107", 8_100_002),
+            ("10.20.0.107", 8_100_016),
+            ("10.20.0.107", 8_100_020)
+        ]
+    );
+}

@@ -45,8 +45,13 @@ fn len16(data: &[u8]) -> Vec<u8> {
     v
 }
 
-/// A ClientHello record offering TLS 1.2 with SNI `sni`.
+/// A ClientHello record offering TLS 1.2 with SNI `sni`, as a browser sends it (ALPN h2, http/1.1).
 pub(crate) fn client_hello(rng: &mut Rng, sni: &str) -> Vec<u8> {
+    client_hello_with(rng, sni, true)
+}
+
+/// A ClientHello record with SNI `sni`, with or without ALPN (a Tor client sends none).
+pub(crate) fn client_hello_with(rng: &mut Rng, sni: &str, alpn: bool) -> Vec<u8> {
     let mut b = vec![0x03, 0x03];
     b.extend_from_slice(&rng.bytes::<32>());
     b.push(32);
@@ -74,11 +79,13 @@ pub(crate) fn client_hello(rng: &mut Rng, sni: &str) -> Vec<u8> {
     ); // groups
     ext(&mut e, 0x000b, &[1, 0]); // ec_point_formats
     ext(&mut e, 0x0023, &[]); // session_ticket
-    let mut alpn = vec![2];
-    alpn.extend_from_slice(b"h2");
-    alpn.push(8);
-    alpn.extend_from_slice(b"http/1.1");
-    ext(&mut e, 0x0010, &len16(&alpn));
+    if alpn {
+        let mut list = vec![2];
+        list.extend_from_slice(b"h2");
+        list.push(8);
+        list.extend_from_slice(b"http/1.1");
+        ext(&mut e, 0x0010, &len16(&list));
+    }
     ext(&mut e, 0x0005, &[1, 0, 0, 0, 0]); // status_request
     ext(
         &mut e,

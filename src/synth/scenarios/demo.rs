@@ -1,5 +1,7 @@
 //! `write_demo`: ~15 minutes of an office network (10.20.0.0/24) doing DNS,
-//! HTTPS, plain HTTP and outbound SMTP, plus ARP and one ping.
+//! HTTPS, plain HTTP and outbound SMTP, plus ARP and one ping — and one
+//! insider (10.20.0.107) who looks up a commercial VPN service, opens a Tor
+//! connection (Tor's made-up server name, no ALPN) and chats on IRC.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -8,7 +10,7 @@ use std::path::Path as FsPath;
 use etherparse::{ArpHardwareId, ArpOperation, ArpPacket, EtherType, IcmpEchoHeader};
 
 use super::{DEMO_START_NS, MS, dns_lookup, http_session, tls_session};
-use crate::synth::apps::smtp;
+use crate::synth::apps::{smtp, tls};
 use crate::synth::flow::{Dir, FlowTruth, Path, SynthSummary, mac_for};
 use crate::synth::link::ETH_ARP;
 use crate::synth::packet::io_err;
@@ -107,6 +109,73 @@ impl Demo {
         // WAN pacing ~ 100 Mbit/s.
         c.ns_per_byte = 80;
         c
+    }
+
+    /// The insider's afternoon in three flows: a VPN service looked up, a
+    /// Tor connection to a relay on port 9001, an IRC session on 6667.
+    fn insider(&mut self, host: Ipv4Addr, t: u64) -> io::Result<()> {
+        let vpn = Ipv4Addr::new(203, 0, 113, 44);
+        let t = self.lookup(host, t, "de1234.nordvpn.com", vpn)? + 2_000 * MS;
+
+        // Tor: the client names a made-up www.<random>.com and sends no ALPN.
+        let relay = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)), 9001);
+        let sni = "www.q4cyamnc6mtokjurvd.com";
+        let mut c = self.conv(host, relay, t);
+        c.handshake(&mut self.sink)?;
+        let hello = tls::client_hello_with(&mut self.rng, sni, false);
+        c.send(&mut self.sink, Dir::ToServer, &hello)?;
+        c.wait(MS);
+        let flight = tls::server_flight(&mut self.rng, "www.xv5wk3n2dd4hq.net");
+        c.send(&mut self.sink, Dir::ToClient, &flight)?;
+        c.wait(MS);
+        c.send(
+            &mut self.sink,
+            Dir::ToServer,
+            &tls::client_finish(&mut self.rng),
+        )?;
+        c.wait(MS);
+        c.send(
+            &mut self.sink,
+            Dir::ToClient,
+            &tls::server_finish(&mut self.rng),
+        )?;
+        for _ in 0..4 {
+            c.wait(300 * MS);
+            let cell = tls::app_data(&mut self.rng, 514);
+            let reply = tls::app_data(&mut self.rng, 514 * 3);
+            c.exchange(&mut self.sink, &cell, 40 * MS, &reply)?;
+        }
+        c.close(&mut self.sink, Dir::ToServer)?;
+        self.flows.push(c.truth("tls"));
+
+        // IRC on its usual port, to an external server.
+        let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 66)), 6667);
+        let mut c = self.conv(host, server, c.t + 5_000 * MS);
+        c.handshake(&mut self.sink)?;
+        let turns: [(Dir, &[u8]); 6] = [
+            (Dir::ToServer, b"NICK ghost42\r\nUSER ghost 0 * :Ghost\r\n"),
+            (
+                Dir::ToClient,
+                b":irc.example.net 001 ghost42 :Welcome to ExampleNet ghost42\r\n",
+            ),
+            (Dir::ToServer, b"JOIN #dropbox-leaks\r\n"),
+            (
+                Dir::ToClient,
+                b":ghost42!ghost@10.20.0.107 JOIN #dropbox-leaks\r\n",
+            ),
+            (
+                Dir::ToServer,
+                b"PRIVMSG #dropbox-leaks :uploading tonight\r\n",
+            ),
+            (Dir::ToServer, b"QUIT :bye\r\n"),
+        ];
+        for (dir, data) in turns {
+            c.wait(200 * MS);
+            c.send(&mut self.sink, dir, data)?;
+        }
+        c.close(&mut self.sink, Dir::ToClient)?;
+        self.flows.push(c.truth("irc"));
+        Ok(())
     }
 
     fn https(&mut self, host: Ipv4Addr, t: u64, download: bool) -> io::Result<()> {
@@ -284,6 +353,8 @@ pub fn write_demo(path: &FsPath, seed: u64) -> io::Result<SynthSummary> {
         &payload,
     )?;
     d.flows.push(truth);
+
+    d.insider(hosts[6], t0 + 610_000 * MS)?;
 
     let (packets, bytes) = d.sink.finish()?;
     Ok(SynthSummary::with_flows(packets, bytes, d.flows))
