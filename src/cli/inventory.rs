@@ -101,7 +101,7 @@ fn learn(a: LearnArgs) -> Result<(), Failure> {
             .write_all(&text)
             .context("cannot write the inventory to standard output")?;
     } else {
-        write_atomically(&a.output, &text)
+        kagami::output::atomic::write_atomically(&a.output, &text)
             .with_context(|| format!("cannot write inventory {}", a.output.display()))?;
     }
     let n = book.devices.len();
@@ -167,24 +167,4 @@ fn render(book: &LearnedDevices, read: &[PathBuf], home: &[String]) -> anyhow::R
     }
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot render the inventory: {}", e.error()))
-}
-
-/// Writes `path` through a temporary file beside it and a rename, so a
-/// reader never sees half a file.
-fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "inventory.csv".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

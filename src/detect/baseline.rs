@@ -18,9 +18,9 @@
 //! connection-spike detector); when to save (the detector, at shutdown and
 //! periodically).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -512,18 +512,8 @@ impl BaselineStore {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let tmp = dir.join(format!(".{STORE_FILE}.tmp.{}", std::process::id()));
-        let written = write_synced(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(source) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(StoreError::Write { path, source });
-        }
-        // Make the rename itself durable; a filesystem that cannot sync a
-        // directory has still renamed the file, so this is best effort.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        crate::output::atomic::write_atomically(&path, &bytes)
+            .map_err(|source| StoreError::Write { path, source })
     }
 
     /// Counts one new outbound connection from `host` to `dest` at
@@ -542,18 +532,14 @@ impl BaselineStore {
     /// Drops the least recently seen sixteenth of the hosts (at least one), so
     /// a full store scans its hosts once per many new ones, not per new host.
     fn evict(&mut self) {
-        let n = (self.max_hosts / 16).max(1).min(self.hosts.len());
-        let mut ages: Vec<(u64, IpAddr)> =
-            self.hosts.iter().map(|(ip, b)| (b.minute, *ip)).collect();
-        if n < ages.len() {
-            ages.select_nth_unstable(n);
-        }
-        for (_, ip) in ages.into_iter().take(n) {
-            self.hosts.remove(&ip);
+        let old =
+            super::host::least_recent(&self.hosts, (self.max_hosts / 16).max(1), |b| b.minute);
+        for ip in &old {
+            self.hosts.remove(ip);
         }
         self.evicted = self
             .evicted
-            .saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+            .saturating_add(u64::try_from(old.len()).unwrap_or(u64::MAX));
     }
 
     /// A host's baseline.
@@ -575,12 +561,6 @@ impl BaselineStore {
     pub fn evicted(&self) -> u64 {
         self.evicted
     }
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 #[cfg(test)]

@@ -22,6 +22,22 @@ use crate::counters::{Counter, Counters};
 use crate::flow::key::Endpoint;
 use crate::time::Timestamp;
 
+/// The keys of the `n` entries of `map` with the smallest `age` (the least
+/// recently seen), for detectors that make room at `detect.max_hosts`: one
+/// pass frees many entries, so a full map is scanned once per many new
+/// hosts, not per new host.
+pub fn least_recent<K, V>(map: &HashMap<K, V>, n: usize, age: impl Fn(&V) -> u64) -> Vec<K>
+where
+    K: Copy + Ord + std::hash::Hash,
+{
+    let n = n.min(map.len());
+    let mut ages: Vec<(u64, K)> = map.iter().map(|(k, v)| (age(v), *k)).collect();
+    if n < ages.len() {
+        ages.select_nth_unstable(n);
+    }
+    ages.into_iter().take(n).map(|(_, k)| k).collect()
+}
+
 /// A flow's start, as the host stage sees it.
 #[derive(Debug, Clone)]
 pub struct FlowSummary {

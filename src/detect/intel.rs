@@ -17,7 +17,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -717,41 +717,13 @@ fn fetch(url: &str, timeout: Duration, max_bytes: u64) -> Result<Vec<u8>, IntelE
         .map_err(map)
 }
 
-/// Writes `data` to `path` so that a reader sees the old file or the new one,
-/// never a part: `<path>.tmp` beside it, synced, renamed, directory synced.
+/// [`write_atomically`](crate::output::atomic::write_atomically), with the
+/// path in the error.
 fn write_atomically(path: &Path, data: &[u8]) -> Result<(), IntelError> {
-    let werr = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| IntelError::Write { path: p, source }
-    };
-    let name = path.file_name().ok_or_else(|| IntelError::Write {
+    crate::output::atomic::write_atomically(path, data).map_err(|source| IntelError::Write {
         path: path.to_path_buf(),
-        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-    })?;
-    let mut tmp_name = name.to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp).map_err(werr(&tmp))?;
-        f.write_all(data).map_err(werr(&tmp))?;
-        f.sync_all().map_err(werr(&tmp))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(werr(path))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return result;
-    }
-    // The rename is durable once the directory is synced; a file system that
-    // cannot sync a directory still has the new file in place.
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+        source,
+    })
 }
 
 #[cfg(test)]

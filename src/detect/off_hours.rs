@@ -137,21 +137,14 @@ impl OffHoursDetector {
         if self.hosts.len() < self.max_hosts {
             return;
         }
-        let n = (self.max_hosts / 16).max(1).min(self.hosts.len());
-        let mut ages: Vec<(u64, IpAddr)> = self
-            .hosts
-            .iter()
-            .map(|(ip, h)| (h.last_secs, *ip))
-            .collect();
-        if n < ages.len() {
-            ages.select_nth_unstable(n);
-        }
-        for (_, ip) in ages.into_iter().take(n) {
-            self.hosts.remove(&ip);
+        let old =
+            super::host::least_recent(&self.hosts, (self.max_hosts / 16).max(1), |h| h.last_secs);
+        for ip in &old {
+            self.hosts.remove(ip);
         }
         self.evicted = self
             .evicted
-            .saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+            .saturating_add(u64::try_from(old.len()).unwrap_or(u64::MAX));
     }
 
     fn alert(&self, s: &FlowSummary, h: &HostCount) -> Alert {

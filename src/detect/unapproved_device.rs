@@ -519,18 +519,7 @@ impl UnapprovedDeviceDetector {
     /// Forgets the least recently seen eighth of the MACs judged, raising
     /// the alerts of those still waiting.
     fn evict(&mut self, alerts: &mut Vec<Alert>) {
-        let mut ages: Vec<u64> = self.seen.values().map(|j| j.last_s).collect();
-        if ages.is_empty() {
-            return;
-        }
-        let k = (ages.len() / 8).min(ages.len().saturating_sub(1));
-        let cut = *ages.select_nth_unstable(k).1;
-        let old: Vec<[u8; 6]> = self
-            .seen
-            .iter()
-            .filter(|(_, j)| j.last_s <= cut)
-            .map(|(m, _)| *m)
-            .collect();
+        let old = super::host::least_recent(&self.seen, (self.seen.len() / 8).max(1), |j| j.last_s);
         for mac in old {
             self.raise(mac, alerts);
             self.seen.remove(&mac);

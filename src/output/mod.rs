@@ -4,6 +4,7 @@
 //! counters (those with no Suricata name) go to a separate metrics file,
 //! one JSON object per stats interval.
 
+pub mod atomic;
 pub mod eve;
 pub mod sink;
 
