@@ -391,6 +391,10 @@ fn coerce(
         }
         return Ok(value);
     }
+    // A whole number where a fraction is expected (`connection_spike.k=3`).
+    if let (toml::Value::Float(_), toml::Value::Integer(n)) = (default, &value) {
+        return Ok(toml::Value::Float(*n as f64));
+    }
     Err(ConfigError::WrongType {
         key: path.into(),
         expected: type_name(default),
@@ -459,6 +463,14 @@ mod tests {
         assert_eq!(c.flow.tcp_established_timeout, 600);
         assert_eq!(c.output.eve_file, "eve.json");
         assert_eq!(c.home_nets().len(), 4);
+    }
+
+    #[test]
+    fn a_whole_number_is_accepted_for_a_fraction() {
+        let c = Config::load(None, &["connection_spike.k=3".to_string()]).unwrap();
+        assert_eq!(c.connection_spike.k, 3.0);
+        let e = Config::load(None, &["connection_spike.k=\"3\"".to_string()]).unwrap_err();
+        assert!(e.to_string().contains("connection_spike.k"), "{e}");
     }
 
     #[test]
