@@ -523,3 +523,82 @@ fn the_shipped_demo_shows_one_insider_and_no_one_else() {
         ]
     );
 }
+
+/// A TLS record holding a minimal ClientHello (TLS 1.2, one suite) with `sni`.
+fn client_hello(sni: &str) -> Vec<u8> {
+    let name = sni.as_bytes();
+    let mut sni_ext = Vec::new();
+    sni_ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes()); // list length
+    sni_ext.push(0); // host_name
+    sni_ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni_ext.extend_from_slice(name);
+    let mut exts = Vec::new();
+    exts.extend_from_slice(&0u16.to_be_bytes()); // server_name
+    exts.extend_from_slice(&(sni_ext.len() as u16).to_be_bytes());
+    exts.extend_from_slice(&sni_ext);
+    let mut body = vec![0x03, 0x03]; // client_version TLS 1.2
+    body.extend_from_slice(&[7; 32]); // random
+    body.push(0); // session id
+    body.extend_from_slice(&[0, 2, 0xc0, 0x2f]); // one cipher suite
+    body.extend_from_slice(&[1, 0]); // null compression
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    let mut hs = vec![1]; // ClientHello
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 0x03, 0x01];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+#[test]
+fn irc_over_tls_by_network_name_or_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ircs.pcap");
+    let host = [10, 1, 0, 60];
+    let frames = vec![
+        // A public IRC network's name, on 443.
+        tcp(
+            host,
+            41001,
+            [203, 0, 113, 70],
+            443,
+            1,
+            &client_hello("irc.libera.chat"),
+        ),
+        // An ordinary name on RFC 7194's IRC-over-TLS port.
+        tcp(
+            host,
+            41002,
+            [203, 0, 113, 71],
+            6697,
+            1,
+            &client_hello("chat.example.org"),
+        ),
+        // The same ordinary name on 443: nothing.
+        tcp(
+            host,
+            41003,
+            [203, 0, 113, 72],
+            443,
+            1,
+            &client_hello("chat.example.org"),
+        ),
+    ];
+    write_pcap(&p, &frames);
+    let (_d, run) = run_capture(&p, &["-q"]);
+    assert_schema_valid(&run.eve, "ircs");
+    let tls_records = run.eve.iter().filter(|r| r["event_type"] == "tls").count();
+    assert_eq!(tls_records, 3, "the three ClientHellos are parsed");
+    let al = alerts(&run);
+    let got: Vec<(&str, u64)> = al
+        .iter()
+        .map(|a| (a["dest_ip"].as_str().unwrap_or(""), sid(a)))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.contains(&("203.0.113.70", 8_100_021)), "{got:?}");
+    assert!(got.contains(&("203.0.113.71", 8_100_021)), "{got:?}");
+    let libera = al.iter().find(|a| a["dest_ip"] == "203.0.113.70").unwrap();
+    assert_eq!(libera["alert"]["context"]["irc_network"], "Libera.Chat");
+}
