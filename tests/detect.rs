@@ -602,3 +602,36 @@ fn irc_over_tls_by_network_name_or_port() {
     let libera = al.iter().find(|a| a["dest_ip"] == "203.0.113.70").unwrap();
     assert_eq!(libera["alert"]["context"]["irc_network"], "Libera.Chat");
 }
+
+#[test]
+fn smtps_size_is_estimated_from_the_bytes_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("smtps.pcap");
+    let host = [10, 1, 0, 61];
+    let mx = [198, 51, 100, 26];
+    let hello = client_hello("smtp.example.net");
+    let mut frames = vec![tcp(host, 42001, mx, 465, 1, &hello)];
+    // 20 TLS application-data records of 1,000 bytes after the hello.
+    let mut seq = 1 + hello.len() as u32;
+    for _ in 0..20 {
+        let mut rec = vec![23, 0x03, 0x03];
+        rec.extend_from_slice(&995u16.to_be_bytes());
+        rec.extend_from_slice(&[0x5a; 995]);
+        frames.push(tcp(host, 42001, mx, 465, seq, &rec));
+        seq += rec.len() as u32;
+    }
+    write_pcap(&p, &frames);
+    let sent = u64::from(seq - 1);
+    // Over a 16,000-byte limit: one estimate alert; under a 32,000-byte one: none.
+    let (_d, run) = run_capture(&p, &["-q", "--set", "large_mail.max_message=16000"]);
+    assert_schema_valid(&run.eve, "smtps");
+    let al = alerts(&run);
+    assert_eq!(al.len(), 1, "{al:?}");
+    assert_eq!(sid(al[0]), 8_100_031);
+    let ctx = &al[0]["alert"]["context"];
+    assert_eq!(ctx["size_is_estimate"], true);
+    assert_eq!(ctx["message_size"].as_u64(), Some(sent));
+    assert!(ctx["evidence"].as_str().unwrap().contains("SMTPS"));
+    let (_d, run) = run_capture(&p, &["-q", "--set", "large_mail.max_message=32000"]);
+    assert!(alerts(&run).is_empty());
+}
