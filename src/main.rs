@@ -161,10 +161,27 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) if f.code == 0 => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("kagami: {:#}", f.error);
+            eprintln!("kagami: {}", one_line(&f.error));
             ExitCode::from(f.code)
         }
     }
+}
+
+/// The error and its causes on one line, `a: b: c`, leaving out a cause
+/// whose text the line already ends with (errors that print their source).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn load_config(args: &ConfigArgs) -> Result<Config, Failure> {

@@ -306,3 +306,21 @@ fn help_teaches() {
         assert!(text.contains(needle), "run --help lacks {needle}");
     }
 }
+
+#[test]
+fn an_error_says_its_cause_once() {
+    let out = kagami()
+        .args(["run", "-q", "-r"])
+        .arg(demo())
+        .args(["--set", "detect.signatures_dir=/nonexistent-kagami-dir"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent-kagami-dir/signatures.toml"),
+        "{err}"
+    );
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
