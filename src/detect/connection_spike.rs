@@ -35,6 +35,7 @@ use super::lists::NetList;
 use super::signature::{SigId, Signatures};
 use super::{Alert, DetectError};
 use crate::config::Config;
+use crate::counters::{Counter, Counters};
 use crate::time::Timestamp;
 
 /// Seconds of packet time between saves of the baselines (when `state.dir`
@@ -66,6 +67,8 @@ pub struct ConnectionSpikeDetector {
     next_save_secs: Option<u64>,
     warnings: Vec<String>,
     loaded: usize,
+    /// Evictions already added to `kagami.detect.hosts_evicted`.
+    evicted_reported: u64,
 }
 
 impl ConnectionSpikeDetector {
@@ -104,6 +107,7 @@ impl ConnectionSpikeDetector {
                 next_save_secs: None,
                 warnings: Vec::new(),
                 loaded,
+                evicted_reported: 0,
             },
             warning,
         ))
@@ -293,8 +297,13 @@ impl HostDetector for ConnectionSpikeDetector {
         std::mem::take(&mut self.warnings)
     }
 
-    fn evicted(&self) -> u64 {
-        self.store.evicted()
+    fn counters(&mut self, c: &mut Counters) {
+        let total = self.store.evicted();
+        c.add(
+            Counter::KagamiDetectHostsEvicted,
+            total.saturating_sub(self.evicted_reported),
+        );
+        self.evicted_reported = total;
     }
 }
 

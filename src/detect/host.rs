@@ -123,11 +123,6 @@ pub trait HostDetector: Send {
     fn finish(&mut self, _now: Timestamp, _alerts: &mut Vec<Alert>) -> Vec<String> {
         Vec::new()
     }
-    /// Hosts forgotten to stay within `detect.max_hosts` since the start
-    /// (the stage adds the increase to `kagami.detect.hosts_evicted`).
-    fn evicted(&self) -> u64 {
-        0
-    }
     /// Adds what the detector counted since the last call (hosts forgotten
     /// at `detect.max_hosts`, …) and sets its gauges; called after each tick
     /// and at the end.
@@ -142,8 +137,6 @@ pub struct HostStage {
     last_alert: HashMap<(IpAddr, SigId), u64>,
     max_entries: usize,
     warnings: Vec<String>,
-    /// Evictions already added to the counter.
-    evicted_counted: u64,
     /// Gauges set to 1 at each tick: detectors that are off (the metrics say so).
     off: Vec<Counter>,
 }
@@ -195,7 +188,6 @@ impl HostStage {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(4),
             warnings,
-            evicted_counted: 0,
             off,
         })
     }
@@ -229,23 +221,7 @@ impl HostStage {
             d.on_tick(now, alerts);
         }
         self.rate_limit(alerts, start, c);
-        self.count_evicted(c);
         self.counters(c);
-    }
-
-    /// Adds the detectors' new evictions to `kagami.detect.hosts_evicted`.
-    fn count_evicted(&mut self, c: &mut Counters) {
-        let total = self
-            .detectors
-            .iter()
-            .fold(0u64, |sum, d| sum.saturating_add(d.evicted()));
-        if total > self.evicted_counted {
-            c.add(
-                Counter::KagamiDetectHostsEvicted,
-                total - self.evicted_counted,
-            );
-            self.evicted_counted = total;
-        }
     }
 
     /// The detectors' counts, and the gauges of those that are off.
@@ -266,7 +242,6 @@ impl HostStage {
             self.warnings.extend(w);
         }
         self.rate_limit(alerts, start, c);
-        self.count_evicted(c);
         self.counters(c);
     }
 

@@ -31,6 +31,7 @@ use super::lists::NetList;
 use super::signature::{SigId, Signatures};
 use super::{Alert, DetectError};
 use crate::config::Config;
+use crate::counters::{Counter, Counters};
 use crate::flow::key::Endpoint;
 use crate::time::Timestamp;
 
@@ -65,6 +66,8 @@ pub struct OffHoursDetector {
     max_hosts: usize,
     hosts: HashMap<IpAddr, HostCount>,
     evicted: u64,
+    /// Evictions already added to `kagami.detect.hosts_evicted`.
+    evicted_reported: u64,
     next_sweep_secs: u64,
     /// The last minute looked up and its period (business hours change on
     /// whole minutes, so flows in the same minute share the answer).
@@ -99,6 +102,7 @@ impl OffHoursDetector {
                 .max(1),
             hosts: HashMap::new(),
             evicted: 0,
+            evicted_reported: 0,
             next_sweep_secs: 0,
             cache: None,
         })
@@ -246,7 +250,18 @@ impl HostDetector for OffHoursDetector {
         }
     }
 
-    fn evicted(&self) -> u64 {
+    fn counters(&mut self, c: &mut Counters) {
+        c.add(
+            Counter::KagamiDetectHostsEvicted,
+            self.evicted.saturating_sub(self.evicted_reported),
+        );
+        self.evicted_reported = self.evicted;
+    }
+}
+
+impl OffHoursDetector {
+    /// Hosts forgotten at `detect.max_hosts` since the start.
+    pub fn evicted(&self) -> u64 {
         self.evicted
     }
 }
